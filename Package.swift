@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "codex-credential-helper",
+    products: [
+        .executable(name: "codex-credential-helper", targets: ["codex-credential-helper"]),
+        .library(name: "CredentialCore", targets: ["CredentialCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libsecret (Secret Service over D-Bus): a modulemap and one shim header, nothing else.
+        .systemLibrary(
+            name: "CLibSecret",
+            pkgConfig: "libsecret-1",
+            providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]
+        ),
+        // The model, wire format, token rules and store protocol. No C, no Foundation.
+        .target(name: "CredentialCore"),
+        .target(name: "SecretServiceStore", dependencies: ["CredentialCore", "CLibSecret"]),
+        .target(
+            name: "HelperCommands",
+            dependencies: [
+                "CredentialCore",
+                "SecretServiceStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "codex-credential-helper", dependencies: ["HelperCommands"]),
+
+        // Test-only harness: private D-Bus sessions with a real gnome-keyring, subprocess runner.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CredentialCoreTests", dependencies: ["CredentialCore"]),
+        .testTarget(name: "SecretServiceStoreTests", dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,48 @@
+/// An error the user reads. `message` says what happened, why, and what to do next; it never contains a secret.
+public struct HelperError: Error, Equatable, CustomStringConvertible {
+    /// What kind of failure this is; each code maps to one documented exit status.
+    public enum Code: String, Sendable, CaseIterable {
+        /// No credential is stored for the requested CODEX_HOME.
+        case notFound
+        /// The command line is wrong (unknown flag, missing choice, impossible combination).
+        case usage
+        /// The input is malformed, or the token is of the wrong type or shape.
+        case badInput
+        /// A stored record cannot be understood (unknown auth_mode, duplicate items, corrupt data).
+        case badStoredData
+        /// No keyring is reachable: no session bus, no Secret Service provider, no default collection.
+        case unavailable
+        /// A file could not be read, written or removed.
+        case ioError
+        /// A keyring call did not finish within the timeout.
+        case timeout
+        /// The keyring is locked and nobody can unlock it here, or access was refused.
+        case locked
+        /// A bug in the helper: an invariant failed.
+        case internalError
+
+        /// The process exit status, sysexits-style. README's table is generated from the same values.
+        public var exitStatus: Int32 {
+            switch self {
+            case .notFound: return 1
+            case .usage: return 64
+            case .badInput, .badStoredData: return 65
+            case .internalError: return 70
+            case .unavailable: return 69
+            case .ioError: return 74
+            case .timeout: return 75
+            case .locked: return 77
+            }
+        }
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Every system call the core makes goes through here: `-1`/`errno` becomes an `Errno`, `EINTR` is retried.
+public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    public var rawValue: Int32
+    public init(_ rawValue: Int32) { self.rawValue = rawValue }
+    public static var current: Errno { Errno(errno) }
+    public var description: String { String(cString: strerror(rawValue)) }
+
+    public static let noEntry = Errno(ENOENT)
+    public static let interrupted = Errno(EINTR)
+}
+
+public enum Syscall {
+    /// Runs `body` until it does not fail with EINTR; a result of -1 becomes the thrown errno.
+    @discardableResult
+    public static func retrying<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
+        while true {
+            let result = body()
+            if result == -1 {
+                let error = Errno.current
+                if error == .interrupted { continue }
+                throw error
+            }
+            return result
+        }
+    }
+
+    public static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(Errno) -> Int32 {
+        try retrying { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    public static func close(_ fd: Int32) {
+        // Retrying close after EINTR is wrong on Linux: the descriptor is already released.
+        _ = Glibc.close(fd)
+    }
+
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try retrying { Glibc.write(fd, bytes.baseAddress, bytes.count) }
+    }
+
+    public static func unlink(_ path: String) throws(Errno) {
+        try retrying { Glibc.unlink(path) }
+    }
+
+    public static func fileStatus(_ path: String, followLinks: Bool = true) throws(Errno) -> stat {
+        var info = stat()
+        try retrying { fstatat(AT_FDCWD, path, &info, followLinks ? 0 : AT_SYMLINK_NOFOLLOW) }
+        return info
+    }
+
+    /// Resolves symbolic links and `.`/`..` as Rust's `fs::canonicalize` does; nil if the path does not exist.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Reads a whole file, refusing one larger than `limit` bytes. nil when the file does not exist.
+    public static func readFile(_ path: String, limit: Int) throws(Errno) -> [UInt8]? {
+        let fd: Int32
+        do {
+            fd = try open(path, O_RDONLY)
+        } catch {
+            if error == .noEntry { return nil }
+            throw error
+        }
+        defer { close(fd) }
+        return try readAll(fd, limit: limit)
+    }
+
+    /// Reads to end of file or until more than `limit` bytes have arrived (then returns `limit + 1` bytes, so
+    /// the caller can tell "too long" without reading an unbounded stream).
+    public static func readAll(_ fd: Int32, limit: Int) throws(Errno) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while out.count <= limit {
+            let want = min(chunk.count, limit + 1 - out.count)
+            let count = try chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(Errno) -> Int in
+                    try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+                }
+            }.get()
+            if count == 0 { break }
+            out.append(contentsOf: chunk[0..<count])
+        }
+        for i in chunk.indices { chunk[i] = 0 }
+        return out
+    }
+
+    public static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) throws(Errno) {
+        let array = Array(bytes)
+        var offset = 0
+        while offset < array.count {
+            let written = try array.withUnsafeBytes { buffer in
+                Result { () throws(Errno) -> Int in
+                    try write(fd, UnsafeRawBufferPointer(rebasing: buffer[offset...]))
+                }
+            }.get()
+            offset += written
+        }
+    }
+}

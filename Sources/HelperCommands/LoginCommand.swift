@@ -1,0 +1,85 @@
+import ArgumentParser
+import CredentialCore
+
+struct Login: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Store a Codex access token (or API key) read from standard input.",
+        discussion: """
+            Reads the token from standard input to end of file and trims surrounding whitespace; on a terminal it \
+            prompts with echo off. Accepts a personal access token (at-…) or an agent-identity JWT with \
+            --with-access-token, a Platform API key (sk-…) with --with-api-key. Stores the auth record Codex \
+            itself would store, in Codex's own keyring item, and removes a plaintext auth.json.
+
+            EXAMPLES:
+              printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token
+              codex-credential-helper login --with-access-token --expires-in 30d      # prompts, no echo
+              printf '%s' "$OPENAI_API_KEY" | codex-credential-helper login --with-api-key
+            """)
+
+    @Flag(help: "Read a Codex access token: at-… (personal) or an agent-identity JWT.")
+    var withAccessToken = false
+
+    @Flag(help: "Read a Platform API key (sk-…).")
+    var withApiKey = false
+
+    @Option(help: ArgumentHelp("Record that the token expires after this long (12h, 30d, 90d).", valueName: "duration"))
+    var expiresIn: String?
+
+    @Option(help: ArgumentHelp("Record that the token expires at this date or RFC 3339 time.", valueName: "date"))
+    var expiresAt: String?
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard withAccessToken != withApiKey else {
+            throw ValidationError(
+                "Choose one of --with-access-token or --with-api-key (a browser login is `codex login` itself).")
+        }
+        if expiresIn != nil && expiresAt != nil { throw ValidationError("Give --expires-in or --expires-at, not both.") }
+    }
+
+    func run() throws {
+        try runReportingErrors { () throws(HelperError) in
+            let service = common.makeService()
+            let limit = 1024 * 1024
+            var raw: [UInt8]
+            if SystemIO.stdinIsTerminal {
+                raw = try SystemIO.promptHidden(
+                    withApiKey ? "Paste the API key (input is hidden): " : "Paste the Codex access token (input is hidden): ",
+                    limit: limit)
+            } else {
+                raw = try SystemIO.readStandardInput(limit: limit)
+            }
+            defer { for i in raw.indices { raw[i] = 0 } }
+            if raw.count > limit {
+                throw HelperError(.badInput, "The input is over 1 MiB; a token is at most 64 KiB. Nothing was stored.")
+            }
+            try service.login(
+                rawToken: raw,
+                options: .init(
+                    codexHome: common.codexHome, expectation: withApiKey ? .apiKey : .accessToken,
+                    expiresIn: expiresIn, expiresAt: expiresAt))
+        }
+    }
+}
+
+struct Logout: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Erase every stored copy of the credential for a Codex home.",
+        discussion: """
+            Removes the keyring item for the Codex home and a plaintext $CODEX_HOME/auth.json if there is one. \
+            Says what it removed, or "Not logged in" (exit status 0 either way).
+
+            EXAMPLES:
+              codex-credential-helper logout
+              codex-credential-helper logout --codex-home /srv/ci/codex-home
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try runReportingErrors { () throws(HelperError) in
+            try common.makeService().logout(codexHome: common.codexHome)
+        }
+    }
+}

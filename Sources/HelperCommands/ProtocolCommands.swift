@@ -1,0 +1,85 @@
+import ArgumentParser
+import CredentialCore
+
+private let protocolDiscussion = """
+    PROTOCOL: key=value lines on standard input, ending at a blank line or end of input. Keys are [a-z_]+; \
+    values hold no NUL, CR or LF; a line is at most 64 KiB and a request at most 1 MiB; a repeated key is an \
+    error; unknown keys are ignored. Keys: codex_home, kind (personal_access_token, agent_identity, api_key, \
+    chatgpt), token, expires_at and created_at (RFC 3339, UTC), account, backend.
+    """
+
+struct Get: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the stored credential (key=value lines, the token alone, or Codex's JSON record).",
+        discussion: """
+            Any request is accepted, including an empty or closed standard input (a terminal is not read). \
+            Prints nothing on stdout and exits 1 when no credential is stored.
+
+            EXAMPLES:
+              codex-credential-helper get --format token
+              printf 'codex_home=/srv/ci/codex-home\\n' | codex-credential-helper get
+              codex-credential-helper get --format codex-json </dev/null
+
+            \(protocolDiscussion)
+            """)
+
+    @Option(help: ArgumentHelp("Output: kv (key=value lines), token (the token alone), codex-json (the exact record)."))
+    var format: OutputFormat = .keyValue
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try runReportingErrors { () throws(HelperError) in
+            var reader = SystemIO.requestReader()
+            let request = try WireFormat.readRequest(from: &reader)
+            try common.makeService().get(request: request, codexHome: common.codexHome, format: format)
+        }
+    }
+}
+
+struct Store: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Store the credential given as key=value lines (token= is required).",
+        discussion: """
+            Applies the same rules as login: the token must be an access token (or, with kind=api_key, an API key).
+
+            EXAMPLES:
+              printf 'token=%s\\nexpires_at=2026-12-31T00:00:00Z\\n' "$TOKEN" | codex-credential-helper store
+
+            \(protocolDiscussion)
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try runReportingErrors { () throws(HelperError) in
+            var reader = SystemIO.requestReader()
+            let request = try WireFormat.readRequest(from: &reader)
+            try common.makeService().store(request: request, codexHome: common.codexHome)
+        }
+    }
+}
+
+struct Erase: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Erase the credential named by the request (an empty request is refused).",
+        discussion: """
+            Erases the stored credential for the request's codex_home. With token= or kind=, erases only a matching \
+            credential. Exits 1 when nothing matched.
+
+            EXAMPLES:
+              printf 'codex_home=%s\\n' "$HOME/.codex" | codex-credential-helper erase
+
+            \(protocolDiscussion)
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try runReportingErrors { () throws(HelperError) in
+            var reader = SystemIO.requestReader()
+            let request = try WireFormat.readRequest(from: &reader)
+            try common.makeService().erase(request: request, codexHome: common.codexHome)
+        }
+    }
+}

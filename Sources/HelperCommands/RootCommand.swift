@@ -1,0 +1,49 @@
+import ArgumentParser
+import CredentialCore
+
+/// `codex-credential-helper`: keeps Codex access tokens in the desktop keyring, where Codex reads them.
+public struct CodexCredentialHelper: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "codex-credential-helper",
+        abstract: "Keep OpenAI Codex access tokens in the desktop keyring, exactly where Codex reads them.",
+        discussion: """
+            Stores a Codex access token (at-… personal access token or agent-identity JWT) in the Secret Service \
+            keyring as the very item Codex reads with cli_auth_credentials_store = "keyring" or "auto", and serves \
+            it back to scripts and Codex through a get/store/erase protocol. Tokens never go through argv.
+
+            EXAMPLES:
+              printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token
+              codex-credential-helper get --format token
+              codex-credential-helper logout
+
+            EXIT STATUS:
+            \(exitStatusTable)
+            """,
+        version: version,
+        subcommands: [Login.self, Logout.self, Get.self, Store.self, Erase.self]
+    )
+
+    public init() {}
+
+    /// The documented exit statuses, from the same table the code uses.
+    static var exitStatusTable: String {
+        let rows: [(Int32, String)] = [
+            (0, "success"),
+            (HelperError.Code.notFound.exitStatus, "no credential stored (get, erase)"),
+            (HelperError.Code.usage.exitStatus, "usage error"),
+            (HelperError.Code.badInput.exitStatus, "bad input, wrong token type, or unreadable stored record"),
+            (HelperError.Code.unavailable.exitStatus, "keyring unavailable (no session bus, no Secret Service provider)"),
+            (HelperError.Code.internalError.exitStatus, "internal error"),
+            (HelperError.Code.ioError.exitStatus, "file I/O error"),
+            (HelperError.Code.timeout.exitStatus, "timed out (a D-Bus call or lock took longer than --timeout)"),
+            (HelperError.Code.locked.exitStatus, "keyring locked with nobody to unlock it, or access refused"),
+        ]
+        return rows.map { "  \(String($0.0).padding(3)) \($0.1)" }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}

@@ -1,0 +1,127 @@
+import CredentialCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one file that touches the real standard streams, the terminal and the process environment.
+/// Everything below the commands receives these as values.
+enum SystemIO {
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    static func helperEnvironment() -> HelperEnvironment {
+        HelperEnvironment(variables: environment(), output: FileDescriptorWriter(fd: 1), errors: FileDescriptorWriter(fd: 2))
+    }
+
+    static var stdinIsTerminal: Bool { isatty(0) == 1 }
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Reads standard input to end of file, at most `limit + 1` bytes. A closed descriptor reads as empty,
+    /// since Codex runs token commands with stdin closed.
+    static func readStandardInput(limit: Int) throws(HelperError) -> [UInt8] {
+        do {
+            return try Syscall.readAll(0, limit: limit)
+        } catch {
+            if error.rawValue == EBADF { return [] }
+            throw HelperError(.ioError, "Cannot read standard input: \(error).")
+        }
+    }
+
+    /// Standard input as a protocol reader. A terminal is not read (a person typing `get` would otherwise
+    /// face a silent wait); nor is a closed descriptor.
+    static func requestReader() -> any ByteReader {
+        stdinIsTerminal ? ArrayReader([]) : FileDescriptorReader(fd: 0)
+    }
+
+    /// Prompts on stderr and reads one line from the terminal on stdin with echo off. The terminal is restored
+    /// on every exit path: normal return, error, and SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGTSTP.
+    static func promptHidden(_ prompt: String, limit: Int) throws(HelperError) -> [UInt8] {
+        FileDescriptorWriter(fd: 2).write(prompt)
+        var original = termios()
+        guard tcgetattr(0, &original) == 0 else {
+            throw HelperError(.ioError, "Cannot read the terminal settings: \(Errno.current).")
+        }
+        TerminalRestore.install(original)
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO | ECHONL)
+        silent.c_lflag |= tcflag_t(ICANON)
+        tcsetattr(0, TCSAFLUSH, &silent)
+        defer {
+            TerminalRestore.restore()
+            FileDescriptorWriter(fd: 2).write("\n")
+        }
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while line.count <= limit {
+            let count = read(0, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 || byte == 0x0A || byte == 0x04 { break }
+            line.append(byte)
+        }
+        byte = 0
+        return line
+    }
+}
+
+/// Saved terminal settings and the signal handlers that put them back. A C signal handler cannot capture
+/// context, so the saved state is a global; it is written before the handlers are installed.
+enum TerminalRestore {
+    nonisolated(unsafe) static var saved = termios()
+    nonisolated(unsafe) static var active: sig_atomic_t = 0
+    static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP]
+
+    static func install(_ settings: termios) {
+        saved = settings
+        active = 1
+        for signal in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { received in
+                // Only async-signal-safe calls: restore the terminal, then die of the same signal.
+                if TerminalRestore.active == 1 { tcsetattr(0, TCSAFLUSH, &TerminalRestore.saved) }
+                Glibc.signal(received, SIG_DFL)
+                raise(received)
+            }
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
+    }
+
+    static func restore() {
+        guard active == 1 else { return }
+        tcsetattr(0, TCSAFLUSH, &saved)
+        active = 0
+        for signal in signals { Glibc.signal(signal, SIG_DFL) }
+    }
+}
+
+final class FileDescriptorWriter: ByteWriter {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    func write(_ bytes: [UInt8]) {
+        // A closed or broken stream is not worth failing over: the exit status still tells the caller.
+        try? Syscall.writeAll(fd, bytes)
+    }
+}
+
+struct FileDescriptorReader: ByteReader {
+    let fd: Int32
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(HelperError) -> Int {
+        do {
+            return try Syscall.read(fd, into: buffer)
+        } catch {
+            if error.rawValue == EBADF { return 0 }
+            throw HelperError(.ioError, "Cannot read standard input: \(error).")
+        }
+    }
+}

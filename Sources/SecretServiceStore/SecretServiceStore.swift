@@ -1,0 +1,220 @@
+import CredentialCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The desktop keyring through libsecret, storing exactly the item Codex itself reads:
+/// service `Codex Auth`, account `cli|<hash>`, target `default`, in the default collection.
+public final class SecretServiceStore: CredentialStore {
+    public struct Options: Sendable {
+        /// Bound on each operation's D-Bus traffic (default 5 s).
+        public var timeoutMilliseconds: Int
+        /// Bound on waiting for a person to answer an unlock prompt.
+        public var promptTimeoutMilliseconds: Int
+        /// Whether a person can answer an unlock prompt here (a display and a terminal). When false, a locked
+        /// collection fails at once with `.locked` instead of showing a prompt nobody sees.
+        public var canPrompt: Bool
+        /// The process environment (for the session-bus check and the lock directory).
+        public var environment: [String: String]
+
+        public init(timeoutMilliseconds: Int = 5000, promptTimeoutMilliseconds: Int = 60_000, canPrompt: Bool,
+                    environment: [String: String]) {
+            self.timeoutMilliseconds = timeoutMilliseconds
+            self.promptTimeoutMilliseconds = promptTimeoutMilliseconds
+            self.canPrompt = canPrompt
+            self.environment = environment
+        }
+    }
+
+    public static let service = "Codex Auth"
+    public static let target = "default"
+    public static let application = "rust-keyring"
+    public static let genericSchema = "org.freedesktop.Secret.Generic"
+    public static let contentType = "text/plain"
+
+    public let options: Options
+    public let backendName = "secret-service"
+    public let displayName = "the Secret Service keyring"
+
+    public init(options: Options) { self.options = options }
+
+    /// The attributes Codex searches by.
+    public static func lookupAttributes(_ home: CodexHome) -> [String: String] {
+        ["service": service, "username": home.account, "target": target]
+    }
+
+    /// The attributes of a new item: Codex's five (as its Rust keyring library writes them) plus metadata.
+    public static func itemAttributes(_ home: CodexHome, metadata: [String: String]) -> [String: String] {
+        var attributes = metadata
+        attributes["service"] = service
+        attributes["username"] = home.account
+        attributes["target"] = target
+        attributes["application"] = application
+        attributes["xdg:schema"] = genericSchema
+        return attributes
+    }
+
+    public static func label(_ home: CodexHome) -> String { "Codex credential for \(home.path)" }
+
+    // MARK: - CredentialStore
+
+    public func load(_ home: CodexHome) throws(HelperError) -> StoredCredential? {
+        let connection = try connect()
+        let items = try findItems(home, connection)
+        let count = items.unlocked.count + items.locked.count
+        guard count > 0 else { return nil }
+        guard count == 1 else {
+            throw HelperError(
+                .badStoredData,
+                "The keyring holds \(count) items for account \(home.account) (\(home.path)); Codex refuses an "
+                    + "account with more than one. Run `codex-credential-helper login` again to repair it (it keeps one).")
+        }
+        let path = try unlocked(items, connection)[0]
+        let secret = try connection.secret(of: path)
+        let attributes = try connection.attributes(of: path)
+        let metadata = attributes.filter { CredentialMetadata.Key.all.contains($0.key) }
+        return StoredCredential(secret: secret, metadata: metadata, location: describe(item: path))
+    }
+
+    public func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome {
+        // Serialise helper processes per account, so that two concurrent first logins cannot create two items.
+        let lock = try FileLock.acquire(
+            path: try runtimeDirectory(environment: options.environment) + "/" + lockName(home),
+            timeoutMilliseconds: options.timeoutMilliseconds)
+        defer { lock.unlock() }
+
+        let connection = try connect()
+        let items = try unlocked(try findItems(home, connection), connection)
+        if let primary = items.first {
+            // Replace only the secret, as Codex does, then refresh our metadata; keep every other attribute.
+            try connection.setSecret(of: primary, secret: secret, contentType: Self.contentType)
+            var attributes = try connection.attributes(of: primary)
+            for key in CredentialMetadata.Key.all { attributes.removeValue(forKey: key) }
+            attributes.merge(metadata) { _, new in new }
+            try connection.setAttributes(of: primary, attributes)
+            for duplicate in items.dropFirst() { try connection.deleteItem(duplicate) }
+            return SaveOutcome(
+                location: describe(item: primary), replacedExisting: true, duplicatesRemoved: items.count - 1,
+                warnings: volatileWarning(item: primary))
+        }
+
+        guard let collection = try connection.collection(forAlias: "default") else {
+            throw HelperError(
+                .unavailable,
+                "The Secret Service has no default collection to store into. Create one (for example with Seahorse), "
+                    + "or start gnome-keyring-daemon with --unlock.")
+        }
+        if try connection.isLocked(collection: collection) {
+            try unlock([collection], what: "collection '\(collectionName(collection))'", connection)
+        }
+        let path = try connection.createItem(
+            in: collection, label: Self.label(home), attributes: Self.itemAttributes(home, metadata: metadata),
+            secret: secret, contentType: Self.contentType)
+        return SaveOutcome(location: describe(item: path), replacedExisting: false, warnings: volatileWarning(item: path))
+    }
+
+    public func erase(_ home: CodexHome) throws(HelperError) -> Int {
+        let connection = try connect()
+        // gnome-keyring refuses to delete from a locked collection, so unlock (or fail with .locked) first.
+        let items = try unlocked(try findItems(home, connection), connection)
+        for path in items { try connection.deleteItem(path) }
+        return items.count
+    }
+
+    // MARK: - Steps
+
+    private func connect() throws(HelperError) -> SecretServiceConnection {
+        try checkSessionBus()
+        return try SecretServiceConnection.open(deadline: .init(timeoutMilliseconds: options.timeoutMilliseconds))
+    }
+
+    /// Fails fast, without touching GLib, when there is no session bus at all. (GLib would otherwise try X11
+    /// autolaunch, which can start a stray bus.)
+    func checkSessionBus() throws(HelperError) {
+        if let address = options.environment["DBUS_SESSION_BUS_ADDRESS"], !address.isEmpty { return }
+        if let runtime = options.environment["XDG_RUNTIME_DIR"], !runtime.isEmpty,
+            let info = try? Syscall.fileStatus(runtime + "/bus"), info.st_mode & S_IFMT == S_IFSOCK
+        {
+            return
+        }
+        throw HelperError(
+            .unavailable,
+            "No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist, so no "
+                + "keyring is reachable. Run inside a desktop session or under `dbus-run-session`.")
+    }
+
+    /// Items for the account: by {service, username, target} across collections, as Codex searches; failing that,
+    /// by {service, username} for items written without a target (older keyring versions), as Codex falls back.
+    private func findItems(_ home: CodexHome, _ connection: SecretServiceConnection) throws(HelperError)
+        -> (unlocked: [String], locked: [String])
+    {
+        let found = try connection.search(Self.lookupAttributes(home))
+        if !found.unlocked.isEmpty || !found.locked.isEmpty { return found }
+        let loose = try connection.search(["service": Self.service, "username": home.account])
+        var unlocked: [String] = []
+        for path in loose.unlocked {
+            let attributes = try connection.attributes(of: path)
+            if attributes["target"] == nil { unlocked.append(path) }
+        }
+        // Locked items' attributes are readable too, but a target-less locked item is rare enough to treat alike.
+        return (unlocked, loose.locked)
+    }
+
+    /// All the items, unlocked: either they already were, or a person answered a prompt.
+    private func unlocked(_ items: (unlocked: [String], locked: [String]), _ connection: SecretServiceConnection)
+        throws(HelperError) -> [String]
+    {
+        guard !items.locked.isEmpty else { return items.unlocked }
+        try unlock(items.locked, what: "collection '\(collectionName(itemCollection(items.locked[0])))'", connection)
+        return items.unlocked + items.locked
+    }
+
+    private func unlock(_ paths: [String], what: String, _ connection: SecretServiceConnection) throws(HelperError) {
+        guard options.canPrompt else {
+            throw HelperError(
+                .locked,
+                "The keyring \(what) is locked, and no one can answer an unlock prompt here (no display and terminal). "
+                    + "Unlock it (log in to the desktop session, or start gnome-keyring-daemon with --unlock), then retry.")
+        }
+        let unlockedNow = try connection.unlock(
+            paths, promptDeadline: .init(timeoutMilliseconds: options.promptTimeoutMilliseconds))
+        guard Set(unlockedNow).isSuperset(of: paths) else {
+            throw HelperError(.locked, "The keyring \(what) is still locked: the unlock prompt was dismissed.")
+        }
+    }
+
+    private func volatileWarning(item path: String) -> [String] {
+        guard collectionName(itemCollection(path)) == "session" else { return [] }
+        return [
+            "the default collection is the volatile 'session' collection: this credential is lost when the keyring "
+                + "daemon exits. Create a persistent default collection, or use the encrypted file backend."
+        ]
+    }
+
+    private func lockName(_ home: CodexHome) -> String {
+        "keyring-" + home.account.replacingOccurrences(of: "|", with: "-") + ".lock"
+    }
+
+    private func itemCollection(_ item: String) -> String {
+        guard let slash = item.lastIndex(of: "/") else { return item }
+        return String(item[..<slash])
+    }
+
+    private func collectionName(_ collection: String) -> String {
+        guard let slash = collection.lastIndex(of: "/") else { return collection }
+        return String(collection[collection.index(after: slash)...])
+    }
+
+    private func describe(item path: String) -> String {
+        "\(displayName) (collection '\(collectionName(itemCollection(path)))')"
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: Character, with replacement: String) -> String {
+        var out = ""
+        for character in self { out += character == target ? replacement : String(character) }
+        return out
+    }
+}

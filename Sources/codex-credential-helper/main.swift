@@ -1,0 +1,3 @@
+import HelperCommands
+
+CodexCredentialHelper.main()
