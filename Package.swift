@@ -31,9 +31,13 @@ let package = Package(
         .executableTarget(name: "codex-credential-helper", dependencies: ["HelperCommands"]),
 
         // Test-only harness: private D-Bus sessions with a real gnome-keyring, subprocess runner.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CredentialCoreTests", dependencies: ["CredentialCore"]),
-        .testTarget(name: "SecretServiceStoreTests", dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport"]),
+        .testTarget(
+            name: "SecretServiceStoreTests", dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -12,6 +12,12 @@ public struct ClassifiedToken: Equatable, Sendable {
     public var token: String
     /// From the JWT's `exp` claim; nil for opaque tokens.
     public var expiresAt: Timestamp?
+
+    public init(kind: CredentialKind, token: String, expiresAt: Timestamp?) {
+        self.kind = kind
+        self.token = token
+        self.expiresAt = expiresAt
+    }
 }
 
 /// The rules a token must pass before anything is stored. Every message names the rule that failed and

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Test double and inspector for the Secret Service, over D-Bus, independent of the helper.
+
+  secret_service.py wait-ready                 wait until a default collection exists (gnome-keyring is up)
+  secret_service.py items [SERVICE]            JSON: every item (all collections) whose service attribute matches
+  secret_service.py default-collection         print the default collection's object path
+  secret_service.py create ATTRS_JSON SECRET [LABEL]   create an item in the default collection with exactly ATTRS
+  secret_service.py lock-default               lock the default collection (no prompt needed)
+  secret_service.py unlock-default PASSWORD    unlock it again with gnome-keyring's master-password interface
+  secret_service.py hang                       own org.freedesktop.secrets and never answer anything
+
+Uses Debian's /usr/bin/python3 (python3-dbus). Talks to DBUS_SESSION_BUS_ADDRESS.
+"""
+import json
+import sys
+import time
+
+import dbus
+
+SS = "org.freedesktop.secrets"
+SS_PATH = "/org/freedesktop/secrets"
+SERVICE_IFACE = "org.freedesktop.Secret.Service"
+ITEM_IFACE = "org.freedesktop.Secret.Item"
+COLLECTION_IFACE = "org.freedesktop.Secret.Collection"
+PROPS = "org.freedesktop.DBus.Properties"
+
+
+def service(bus):
+    return dbus.Interface(bus.get_object(SS, SS_PATH), SERVICE_IFACE)
+
+
+def default_collection(bus):
+    return str(service(bus).ReadAlias("default"))
+
+
+def wait_ready(bus):
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            if default_collection(bus) != "/":
+                return 0
+        except dbus.DBusException:
+            pass
+        time.sleep(0.05)
+    print("Secret Service not ready", file=sys.stderr)
+    return 1
+
+
+def items(bus, service_name):
+    svc = service(bus)
+    _, session = svc.OpenSession("plain", dbus.String("", variant_level=1))
+    unlocked, locked = svc.SearchItems({"service": service_name} if service_name else {})
+    result = []
+    secrets = svc.GetSecrets(unlocked, session) if unlocked else {}
+    for path in list(unlocked) + list(locked):
+        props = dbus.Interface(bus.get_object(SS, path), PROPS)
+        entry = {
+            "path": str(path),
+            "collection": str(path).rsplit("/", 1)[0],
+            "label": str(props.Get(ITEM_IFACE, "Label")),
+            "attributes": {str(k): str(v) for k, v in props.Get(ITEM_IFACE, "Attributes").items()},
+            "locked": bool(props.Get(ITEM_IFACE, "Locked")),
+        }
+        if path in secrets:
+            _, _, value, content_type = secrets[path]
+            entry["secret"] = bytes(value).decode("utf-8")
+            entry["content_type"] = str(content_type)
+        result.append(entry)
+    result.sort(key=lambda e: e["path"])
+    print(json.dumps({"default_collection": default_collection(bus), "items": result}))
+    return 0
+
+
+def create(bus, attrs_json, secret, label):
+    svc = service(bus)
+    _, session = svc.OpenSession("plain", dbus.String("", variant_level=1))
+    collection = dbus.Interface(bus.get_object(SS, default_collection(bus)), COLLECTION_IFACE)
+    attributes = dbus.Dictionary(json.loads(attrs_json), signature="ss")
+    properties = {
+        "org.freedesktop.Secret.Item.Label": dbus.String(label),
+        "org.freedesktop.Secret.Item.Attributes": attributes,
+    }
+    value = dbus.Struct(
+        (session, dbus.ByteArray(b""), dbus.ByteArray(secret.encode()), dbus.String("text/plain")), signature="oayays")
+    item, prompt = collection.CreateItem(properties, value, False)
+    print(str(item))
+    return 0
+
+
+def lock_default(bus):
+    locked, prompt = service(bus).Lock([dbus.ObjectPath(default_collection(bus))])
+    return 0 if len(locked) == 1 else 1
+
+
+def unlock_default(bus, password):
+    svc = service(bus)
+    _, session = svc.OpenSession("plain", dbus.String("", variant_level=1))
+    internal = dbus.Interface(
+        bus.get_object(SS, SS_PATH), "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface")
+    value = dbus.Struct(
+        (session, dbus.ByteArray(b""), dbus.ByteArray(password.encode()), dbus.String("text/plain")), signature="oayays")
+    internal.UnlockWithMasterPassword(dbus.ObjectPath(default_collection(bus)), value)
+    return 0
+
+
+def hang():
+    # Own the name, then swallow every message addressed to us: callers get no reply at all.
+    from dbus.mainloop.glib import DBusGMainLoop
+    from gi.repository import GLib
+
+    DBusGMainLoop(set_as_default=True)
+    bus = dbus.SessionBus()
+    bus.request_name(SS, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+
+    def swallow(_bus, message):
+        if message.get_destination() == SS or message.get_destination() == bus.get_unique_name():
+            return dbus.lowlevel.HANDLER_RESULT_HANDLED
+        return dbus.lowlevel.HANDLER_RESULT_NOT_YET_HANDLED
+
+    bus.add_message_filter(swallow)
+    print("ready", flush=True)
+    GLib.MainLoop().run()
+
+
+def main(argv):
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "hang":
+        return hang()
+    bus = dbus.SessionBus()
+    if command == "wait-ready":
+        return wait_ready(bus)
+    if command == "items":
+        return items(bus, argv[2] if len(argv) > 2 else "Codex Auth")
+    if command == "default-collection":
+        print(default_collection(bus))
+        return 0
+    if command == "create":
+        return create(bus, argv[2], argv[3], argv[4] if len(argv) > 4 else "created by test")
+    if command == "lock-default":
+        return lock_default(bus)
+    if command == "unlock-default":
+        return unlock_default(bus, argv[2])
+    print(__doc__, file=sys.stderr)
+    return 64
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,190 @@
+import Foundation
+
+/// A private D-Bus session bus with (optionally) a real gnome-keyring-daemon on it, in a throwaway HOME.
+///
+/// Each sandbox has its own bus: no service activation (so nothing starts behind the test's back), its own
+/// HOME, XDG_RUNTIME_DIR and keyring files. `environment` is the complete environment for a child process.
+public final class KeyringSandbox: @unchecked Sendable {
+    public enum Provider {
+        /// gnome-keyring-daemon with its login collection unlocked (the password is `password`).
+        case gnomeKeyring
+        /// A bus with nobody owning org.freedesktop.secrets.
+        case none
+        /// A D-Bus service that owns org.freedesktop.secrets and never answers.
+        case hanging
+    }
+
+    public static let password = "sandbox-password"
+
+    public let root: URL
+    public let home: URL
+    public let runtimeDirectory: URL
+    public private(set) var busAddress = ""
+    private var processes: [Process] = []
+
+    public init(_ provider: Provider = .gnomeKeyring) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("cch-sandbox-\(UUID().uuidString)")
+        home = root.appendingPathComponent("home")
+        runtimeDirectory = root.appendingPathComponent("run")
+        for directory in [home, runtimeDirectory] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            chmod(directory.path, 0o700)
+        }
+        do {
+            try startBus()
+            switch provider {
+            case .gnomeKeyring: try startGnomeKeyring()
+            case .none: break
+            case .hanging: try startHangingService()
+            }
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// The full environment for a child: nothing leaks in from the test runner (no DISPLAY, no real HOME).
+    public var environment: [String: String] {
+        [
+            "HOME": home.path,
+            "XDG_RUNTIME_DIR": runtimeDirectory.path,
+            "DBUS_SESSION_BUS_ADDRESS": busAddress,
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+        ]
+    }
+
+    /// A fresh directory under HOME, to serve as a CODEX_HOME.
+    public func makeCodexHome(_ name: String = "codex-\(UUID().uuidString.prefix(8))") throws -> String {
+        let url = home.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    /// Runs the inspector (`Tests/Support/secret_service.py`) against this bus.
+    @discardableResult
+    public func inspector(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(TestPaths.systemPython, [TestPaths.inspector] + arguments, environment: environment, deadline: 30)
+    }
+
+    /// Every item (in every collection) with `service = Codex Auth`, read over D-Bus without the helper.
+    public func codexItems() throws -> [KeyringItem] {
+        let result = try inspector(["items", "Codex Auth"])
+        guard result.status == 0, !result.timedOut else { throw SandboxError.failed("items: \(result)") }
+        let decoded = try JSONDecoder().decode(ItemListing.self, from: result.stdout)
+        return decoded.items
+    }
+
+    public func defaultCollection() throws -> String {
+        try inspector(["default-collection"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public func stop() {
+        for process in processes.reversed() where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        processes.removeAll()
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    // MARK: - Start-up
+
+    private func startBus() throws {
+        let config = root.appendingPathComponent("session.conf")
+        let socket = runtimeDirectory.appendingPathComponent("bus").path
+        try """
+        <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+         "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+        <busconfig>
+          <type>session</type>
+          <listen>unix:path=\(socket)</listen>
+          <auth>EXTERNAL</auth>
+          <policy context="default">
+            <allow send_destination="*" eavesdrop="true"/>
+            <allow eavesdrop="true"/>
+            <allow own="*"/>
+          </policy>
+        </busconfig>
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
+        process.arguments = ["--config-file=\(config.path)", "--nofork", "--print-address=1"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        processes.append(process)
+        var line = Data()
+        let reader = out.fileHandleForReading
+        while !line.contains(0x0A) {
+            let chunk = reader.availableData
+            if chunk.isEmpty { throw SandboxError.failed("dbus-daemon exited before printing its address") }
+            line.append(chunk)
+        }
+        busAddress = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func startGnomeKeyring() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/gnome-keyring-daemon")
+        process.arguments = ["--foreground", "--unlock", "--components=secrets"]
+        process.environment = environment
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        processes.append(process)
+        try input.fileHandleForWriting.write(contentsOf: Data(KeyringSandbox.password.utf8))
+        try input.fileHandleForWriting.close()
+        let ready = try inspector(["wait-ready"])
+        guard ready.status == 0 else { throw SandboxError.failed("gnome-keyring did not come up: \(ready)") }
+    }
+
+    private func startHangingService() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestPaths.systemPython)
+        process.arguments = [TestPaths.inspector, "hang"]
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        processes.append(process)
+        var seen = Data()
+        while !seen.contains(0x0A) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { throw SandboxError.failed("the hanging service exited") }
+            seen.append(chunk)
+        }
+    }
+}
+
+public enum SandboxError: Error, CustomStringConvertible {
+    case failed(String)
+    public var description: String {
+        switch self {
+        case let .failed(text): return text
+        }
+    }
+}
+
+/// One keyring item as the inspector sees it over D-Bus.
+public struct KeyringItem: Decodable, Equatable {
+    public var path: String
+    public var collection: String
+    public var label: String
+    public var attributes: [String: String]
+    public var locked: Bool
+    public var secret: String?
+    public var content_type: String?
+}
+
+private struct ItemListing: Decodable {
+    var default_collection: String
+    var items: [KeyringItem]
+}
