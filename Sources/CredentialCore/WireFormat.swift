@@ -88,6 +88,7 @@ public enum WireFormat {
     /// Parses a whole request.
     public static func parse(_ data: [UInt8]) throws(HelperError) -> WireRequest {
         var request = WireRequest()
+        var seen = Set<String>()
         var lineNumber = 0
         var start = 0
         while start < data.count {
@@ -98,13 +99,15 @@ public enum WireFormat {
             }
             let line = data[start..<end]
             if line.isEmpty { return request }
-            try parseLine(line, lineNumber: lineNumber, into: &request)
+            try parseLine(line, lineNumber: lineNumber, into: &request, seen: &seen)
             start = end + 1
         }
         return request
     }
 
-    static func parseLine(_ line: ArraySlice<UInt8>, lineNumber: Int, into request: inout WireRequest)
+    static func parseLine(
+        _ line: ArraySlice<UInt8>, lineNumber: Int, into request: inout WireRequest, seen: inout Set<String>
+    )
         throws(HelperError)
     {
         func fail(_ rule: String) -> HelperError { HelperError(.badInput, "Line \(lineNumber): \(rule).") }
@@ -120,7 +123,7 @@ public enum WireFormat {
         guard keyBytes.allSatisfy({ (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || $0 == UInt8(ascii: "_") })
         else { throw fail("has a key that is not lowercase letters and underscores ([a-z_]+)") }
         let key = String(decoding: keyBytes, as: UTF8.self)
-        if request.fields.contains(where: { $0.key == key }) { throw fail("repeats the key '\(key)'") }
+        guard seen.insert(key).inserted else { throw fail("repeats the key '\(key)'") }
         let valueStart = text.utf8.index(text.utf8.startIndex, offsetBy: keyBytes.count + 1)
         request.fields.append((key: key, value: String(text[valueStart...])))
     }

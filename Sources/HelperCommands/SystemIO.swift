@@ -95,6 +95,12 @@ enum TerminalRestore {
             sigemptyset(&action.sa_mask)
             sigaction(signal, &action, nil)
         }
+        // A parent may have started us with these blocked (a thread pool's mask is inherited through exec);
+        // Ctrl-C at a prompt must still work.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in signals { sigaddset(&unblock, signal) }
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     static func restore() {

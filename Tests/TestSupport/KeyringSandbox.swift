@@ -92,6 +92,11 @@ public final class KeyringSandbox: @unchecked Sendable {
 
     // MARK: - Start-up
 
+    private func track(_ process: Process) {
+        processes.append(process)
+        SandboxReaper.register(process.processIdentifier)
+    }
+
     private func startBus() throws {
         let config = root.appendingPathComponent("session.conf")
         let socket = runtimeDirectory.appendingPathComponent("bus").path
@@ -117,7 +122,7 @@ public final class KeyringSandbox: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        processes.append(process)
+        track(process)
         var line = Data()
         let reader = out.fileHandleForReading
         while !line.contains(0x0A) {
@@ -138,7 +143,7 @@ public final class KeyringSandbox: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        processes.append(process)
+        track(process)
         try input.fileHandleForWriting.write(contentsOf: Data(KeyringSandbox.password.utf8))
         try input.fileHandleForWriting.close()
         let ready = try inspector(["wait-ready"])
@@ -154,7 +159,7 @@ public final class KeyringSandbox: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        processes.append(process)
+        track(process)
         var seen = Data()
         while !seen.contains(0x0A) {
             let chunk = out.fileHandleForReading.availableData
@@ -187,4 +192,30 @@ public struct KeyringItem: Decodable, Equatable {
 private struct ItemListing: Decodable {
     var default_collection: String
     var items: [KeyringItem]
+}
+
+/// Kills every daemon a sandbox started when the test process exits, even for sandboxes that are never
+/// deinitialised (a shared one held in a static), so that no gnome-keyring or dbus-daemon outlives the tests.
+enum SandboxReaper {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var pids: [pid_t] = []
+    nonisolated(unsafe) private static var installed = false
+
+    static func register(_ pid: pid_t) {
+        lock.lock()
+        defer { lock.unlock() }
+        pids.append(pid)
+        if !installed {
+            installed = true
+            atexit { SandboxReaper.killAll() }
+        }
+    }
+
+    static func killAll() {
+        lock.lock()
+        let all = pids
+        pids.removeAll()
+        lock.unlock()
+        for pid in all.reversed() { kill(pid, SIGKILL) }
+    }
 }

@@ -1,0 +1,53 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("End to end: help, usage and the terminal prompt")
+struct CommandLineTests {
+    @Test(arguments: ["login", "logout", "get", "store", "erase"])
+    func everyCommandHasHelpWithExamples(_ command: String) throws {
+        let sandbox = try KeyringSandbox(.none)
+        let result = try helper([command, "--help"], in: sandbox)
+        #expect(result.status == 0)
+        #expect(result.out.contains("EXAMPLES:"))
+        #expect(result.out.contains("--codex-home"))
+        #expect(result.out.contains("--timeout"))
+    }
+
+    @Test func rootHelpListsExitStatuses() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let result = try helper(["--help"], in: sandbox)
+        for status in ["0 ", "1 ", "64", "65", "69", "75", "77"] {
+            #expect(result.out.contains("\n  \(status)"), "exit status \(status) missing from --help")
+        }
+    }
+
+    @Test(arguments: [
+        ["login"], ["login", "--with-access-token", "--with-api-key"], ["get", "--format", "yaml"], ["nonsense"],
+        ["get", "--timeout", "0"], ["login", "--with-access-token", "--expires-in", "1d", "--expires-at", "2030-01-01"],
+    ])
+    func usageErrorsExit64(_ arguments: [String]) throws {
+        let sandbox = try KeyringSandbox(.none)
+        let result = try helper(arguments, in: sandbox, stdin: .text("at-x"))
+        #expect(result.status == 64, "\(result)")
+        #expect(!result.err.isEmpty)
+    }
+
+    @Test func terminalPromptHidesTheTokenAndRestoresTheTerminal() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        let token = TestTokens.personal()
+        let script = TestPaths.repositoryRoot + "/Tests/Support/pty_prompt.py"
+        let result = try runProcess(TestPaths.systemPython, [script, TestPaths.helperBinary, home, token],
+                                    environment: sandbox.environment, deadline: 30)
+        #expect(result.status == 0, "\(result)")
+        let report = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
+        #expect(report["prompted"] as? Bool == true, "\(report)")
+        #expect(report["echoed_token"] as? Bool == false, "the token appeared on the terminal")
+        #expect(report["login_status"] as? Int == 0, "\(report)")
+        #expect(report["echo_restored_after_ctrl_c"] as? Bool == true, "\(report)")
+        #expect(report["ctrl_c_signal"] as? Int == Int(SIGINT), "\(report)")
+        let items = try sandbox.codexItems()
+        #expect(items.first?.secret == #"{"OPENAI_API_KEY":null,"personal_access_token":"\#(token)"}"#)
+    }
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Drives `login --with-access-token` on a real pseudo-terminal, as a person would.
+
+  pty_prompt.py HELPER CODEX_HOME TOKEN
+
+Run 1: waits for the prompt, types the token, and records whether it was echoed and how login exited.
+Run 2: waits for the prompt, checks echo is off, presses Ctrl-C, and checks the terminal's echo is back on.
+Prints a JSON report on stdout.
+"""
+import fcntl
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import termios
+import time
+
+
+def spawn(helper, home):
+    master, slave = os.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[3] |= termios.ECHO | termios.ICANON | termios.ISIG
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+
+    def become_terminal_owner():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    child = subprocess.Popen(
+        [helper, "login", "--with-access-token", "--codex-home", home],
+        stdin=slave, stdout=slave, stderr=slave, preexec_fn=become_terminal_owner, close_fds=True)
+    return child, master, slave
+
+
+def read_until(master, needle, timeout=10.0):
+    seen = b""
+    deadline = time.time() + timeout
+    while needle not in seen and time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def drain(master, child, timeout=10.0):
+    seen = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif child.poll() is not None:
+            break
+    return seen
+
+
+def main():
+    # Our parent (a test runner thread) may block signals; a person's shell does not.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    helper, home, token = sys.argv[1], sys.argv[2], sys.argv[3]
+    report = {}
+
+    child, master, slave = spawn(helper, home)
+    prompt = read_until(master, b"hidden")
+    report["prompted"] = b"input is hidden" in prompt
+    os.write(master, token.encode() + b"\n")
+    rest = drain(master, child)
+    report["login_status"] = child.wait(timeout=10)
+    report["echoed_token"] = token.encode() in prompt + rest
+    report["transcript"] = (prompt + rest).decode(errors="replace").replace(token, "<TOKEN>")
+    os.close(master)
+    os.close(slave)
+
+    child, master, slave = spawn(helper, home)
+    read_until(master, b"hidden")
+    time.sleep(0.2)
+    report["echo_off_during_prompt"] = not (termios.tcgetattr(slave)[3] & termios.ECHO)
+    os.write(master, b"\x03")
+    try:
+        status = child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        status = child.wait()
+    report["ctrl_c_signal"] = -status if status < 0 else 0
+    report["echo_restored_after_ctrl_c"] = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+    os.close(master)
+    os.close(slave)
+
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
