@@ -47,7 +47,6 @@ enum SystemIO {
     /// Prompts on stderr and reads one line from the terminal on stdin with echo off. The terminal is restored
     /// on every exit path: normal return, error, and SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGTSTP.
     static func promptHidden(_ prompt: String, limit: Int) throws(HelperError) -> [UInt8] {
-        FileDescriptorWriter(fd: 2).write(prompt)
         var original = termios()
         guard tcgetattr(0, &original) == 0 else {
             throw HelperError(.ioError, "Cannot read the terminal settings: \(Errno.current).")
@@ -56,11 +55,14 @@ enum SystemIO {
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO | ECHONL)
         silent.c_lflag |= tcflag_t(ICANON)
+        // Echo goes off before the prompt appears: anything typed after the prompt is kept and hidden;
+        // anything typed before it (which would have been echoed) is discarded by TCSAFLUSH.
         tcsetattr(0, TCSAFLUSH, &silent)
         defer {
             TerminalRestore.restore()
             FileDescriptorWriter(fd: 2).write("\n")
         }
+        FileDescriptorWriter(fd: 2).write(prompt)
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while line.count <= limit {
@@ -88,7 +90,7 @@ enum TerminalRestore {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { received in
                 // Only async-signal-safe calls: restore the terminal, then die of the same signal.
-                if TerminalRestore.active == 1 { tcsetattr(0, TCSAFLUSH, &TerminalRestore.saved) }
+                if TerminalRestore.active == 1 { tcsetattr(0, TCSANOW, &TerminalRestore.saved) }
                 Glibc.signal(received, SIG_DFL)
                 raise(received)
             }
@@ -105,7 +107,7 @@ enum TerminalRestore {
 
     static func restore() {
         guard active == 1 else { return }
-        tcsetattr(0, TCSAFLUSH, &saved)
+        tcsetattr(0, TCSADRAIN, &saved)
         active = 0
         for signal in signals { Glibc.signal(signal, SIG_DFL) }
     }

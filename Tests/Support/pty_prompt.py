@@ -7,6 +7,7 @@ Run 1: waits for the prompt, types the token, and records whether it was echoed 
 Run 2: waits for the prompt, checks echo is off, presses Ctrl-C, and checks the terminal's echo is back on.
 Prints a JSON report on stdout.
 """
+import faulthandler
 import fcntl
 import json
 import os
@@ -34,7 +35,7 @@ def spawn(helper, home):
     return child, master, slave
 
 
-def read_until(master, needle, timeout=10.0):
+def read_until(master, needle, timeout=30.0):
     seen = b""
     deadline = time.time() + timeout
     while needle not in seen and time.time() < deadline:
@@ -50,7 +51,7 @@ def read_until(master, needle, timeout=10.0):
     return seen
 
 
-def drain(master, child, timeout=10.0):
+def drain(master, child, timeout=30.0):
     seen = b""
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -71,6 +72,8 @@ def drain(master, child, timeout=10.0):
 def main():
     # Our parent (a test runner thread) may block signals; a person's shell does not.
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    # If anything hangs, say where before the test harness kills us.
+    faulthandler.dump_traceback_later(25, exit=True)
     helper, home, token = sys.argv[1], sys.argv[2], sys.argv[3]
     report = {}
 
@@ -79,7 +82,7 @@ def main():
     report["prompted"] = b"input is hidden" in prompt
     os.write(master, token.encode() + b"\n")
     rest = drain(master, child)
-    report["login_status"] = child.wait(timeout=10)
+    report["login_status"] = child.wait(timeout=30)
     report["echoed_token"] = token.encode() in prompt + rest
     report["transcript"] = (prompt + rest).decode(errors="replace").replace(token, "<TOKEN>")
     os.close(master)
@@ -91,7 +94,7 @@ def main():
     report["echo_off_during_prompt"] = not (termios.tcgetattr(slave)[3] & termios.ECHO)
     os.write(master, b"\x03")
     try:
-        status = child.wait(timeout=10)
+        status = child.wait(timeout=30)
     except subprocess.TimeoutExpired:
         child.kill()
         status = child.wait()

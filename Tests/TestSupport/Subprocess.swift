@@ -57,19 +57,15 @@ public func runProcess(
         process.standardInput = FileHandle.nullDevice
     }
 
-    let group = DispatchGroup()
+    // Blocking reads and waits run on threads of their own: on GCD's small global pool, a busy parallel test
+    // run starves them, and a finished child would look hung.
     let collected = Collected()
-    group.enter()
-    DispatchQueue.global().async {
-        collected.setOut(outPipe.fileHandleForReading.readDataToEndOfFile())
-        group.leave()
-    }
-    group.enter()
-    DispatchQueue.global().async {
-        collected.setErr(errPipe.fileHandleForReading.readDataToEndOfFile())
-        group.leave()
-    }
+    let outReader = BlockingTask { collected.setOut(outPipe.fileHandleForReading.readDataToEndOfFile()) }
+    let errReader = BlockingTask { collected.setErr(errPipe.fileHandleForReading.readDataToEndOfFile()) }
     try process.run()
+    outReader.start()
+    errReader.start()
+    var writerTask: BlockingTask?
     if let inPipe {
         let data: Data
         switch stdin {
@@ -78,28 +74,62 @@ public func runProcess(
         default: data = Data()
         }
         let writer = inPipe.fileHandleForWriting
-        DispatchQueue.global().async {
-            // The child may stop reading early (a size limit); a broken pipe is then expected.
-            signal(SIGPIPE, SIG_IGN)
+        // The child may stop reading early (a size limit); a broken pipe is then expected, not fatal.
+        signal(SIGPIPE, SIG_IGN)
+        writerTask = BlockingTask {
             try? writer.write(contentsOf: data)
             try? writer.close()
         }
+        writerTask?.start()
     }
-    let finished = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async {
-        process.waitUntilExit()
-        finished.signal()
-    }
+    let waiter = BlockingTask { process.waitUntilExit() }
+    waiter.start()
     var timedOut = false
-    if finished.wait(timeout: .now() + deadline) == .timedOut {
+    if !waiter.wait(timeout: deadline) {
         timedOut = true
         kill(process.processIdentifier, SIGKILL)
-        finished.wait()
+        _ = waiter.wait(timeout: .infinity)
     }
-    group.wait()
+    _ = outReader.wait(timeout: .infinity)
+    _ = errReader.wait(timeout: .infinity)
+    // A child that exits without reading its input leaves the writer blocked on a full pipe: unblock it.
+    if let inPipe, let writerTask, !writerTask.wait(timeout: 5) {
+        try? inPipe.fileHandleForReading.close()
+        _ = writerTask.wait(timeout: .infinity)
+    }
     return ProcessResult(
         status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
         timedOut: timedOut, stdout: collected.out, stderr: collected.err)
+}
+
+/// A blocking job on a dedicated thread, with a timed wait for it to finish.
+private final class BlockingTask: @unchecked Sendable {
+    private let body: () -> Void
+    private let done = DispatchSemaphore(value: 0)
+    private var finished = false
+    private let lock = NSLock()
+
+    init(_ body: @escaping () -> Void) { self.body = body }
+
+    func start() {
+        let thread = Thread { [self] in
+            body()
+            done.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// True when the job finished within `timeout` seconds. Once true, later waits return true at once.
+    func wait(timeout: TimeInterval) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if finished { return true }
+        let result = timeout == .infinity ? { done.wait(); return DispatchTimeoutResult.success }()
+            : done.wait(timeout: .now() + timeout)
+        finished = result == .success
+        return finished
+    }
 }
 
 private final class Collected: @unchecked Sendable {
