@@ -4,6 +4,7 @@
 #   make test      set up, build, and run every test (inside a private D-Bus session with gnome-keyring)
 #   make install   release build (Swift runtime linked statically) into $(PREFIX)/bin
 #
+# The tests use Swift Testing only (--disable-xctest keeps XCTest from reporting "0 tests").
 # `deps` installs the Debian packages the build and the tests need, with sudo when not root.
 
 PREFIX ?= /usr/local
@@ -38,7 +39,7 @@ release: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(WITH_KEYRING) $(SWIFT) test --skip-build
+	$(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest
 
 demo: release
 	$(WITH_KEYRING) contrib/scripts/demo "$(RELEASE_BIN)"
