@@ -35,23 +35,8 @@ def spawn(helper, home):
     return child, master, slave
 
 
-def read_until(master, needle, timeout=30.0):
-    seen = b""
-    deadline = time.time() + timeout
-    while needle not in seen and time.time() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
-
-
-def drain(master, child, timeout=30.0):
+def read_while(master, keep_going, timeout=30.0):
+    """Reads the terminal until keep_going(seen, idle) is false, the terminal closes, or timeout passes."""
     seen = b""
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -64,9 +49,17 @@ def drain(master, child, timeout=30.0):
             if not chunk:
                 break
             seen += chunk
-        elif child.poll() is not None:
+        if not keep_going(seen, not ready):
             break
     return seen
+
+
+def read_until(master, needle):
+    return read_while(master, lambda seen, idle: needle not in seen)
+
+
+def drain(master, child):
+    return read_while(master, lambda seen, idle: not (idle and child.poll() is not None))
 
 
 def main():

@@ -123,14 +123,7 @@ public final class KeyringSandbox: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         track(process)
-        var line = Data()
-        let reader = out.fileHandleForReading
-        while !line.contains(0x0A) {
-            let chunk = reader.availableData
-            if chunk.isEmpty { throw SandboxError.failed("dbus-daemon exited before printing its address") }
-            line.append(chunk)
-        }
-        busAddress = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        busAddress = try firstLine(of: out, from: "dbus-daemon")
     }
 
     private func startGnomeKeyring() throws {
@@ -160,12 +153,18 @@ public final class KeyringSandbox: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         track(process)
-        var seen = Data()
-        while !seen.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { throw SandboxError.failed("the hanging service exited") }
-            seen.append(chunk)
+        _ = try firstLine(of: out, from: "the hanging service")
+    }
+
+    /// Waits for a child's first line of output (its ready signal).
+    private func firstLine(of pipe: Pipe, from name: String) throws -> String {
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { throw SandboxError.failed("\(name) exited before it was ready") }
+            line.append(chunk)
         }
+        return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
