@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libsecret (Secret Service over D-Bus): a modulemap and one shim header, nothing else.
@@ -20,11 +21,21 @@ let package = Package(
         // The model, wire format, token rules and store protocol. No C, no Foundation.
         .target(name: "CredentialCore"),
         .target(name: "SecretServiceStore", dependencies: ["CredentialCore", "CLibSecret"]),
+        // The encrypted-file fallback: AES-256-GCM sealed box, scrypt or a random key file.
+        .target(
+            name: "EncryptedFileStore",
+            dependencies: [
+                "CredentialCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "HelperCommands",
             dependencies: [
                 "CredentialCore",
                 "SecretServiceStore",
+                "EncryptedFileStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,6 +44,9 @@ let package = Package(
         // Test-only harness: private D-Bus sessions with a real gnome-keyring, subprocess runner.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CredentialCoreTests", dependencies: ["CredentialCore"]),
+        .testTarget(
+            name: "EncryptedFileStoreTests", dependencies: ["EncryptedFileStore", "CredentialCore", "TestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
             name: "SecretServiceStoreTests", dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v5)]),

@@ -92,7 +92,13 @@ public final class CredentialService {
                 "Its expiry is not known (at- tokens do not carry one); record it with --expires-in (e.g. 30d) or --expires-at.")
         }
         try removePlaintextAuthJSON(home, announce: true)
-        warnIfCodexIgnoresKeyring(home)
+        if outcome.backend == "file" {
+            errors.line(
+                "Note: Codex does not read the encrypted file itself. Hand it the token in the environment, e.g. "
+                    + "CODEX_ACCESS_TOKEN=\"$(codex-credential-helper get --format token)\" codex exec …")
+        } else {
+            warnIfCodexIgnoresKeyring(home)
+        }
     }
 
     /// Erases every copy the helper knows of for the Codex home: the store's and a plaintext auth.json.
@@ -235,7 +241,7 @@ public final class CredentialService {
         return Credential(
             home: home, decoded: decoded, record: stored.secret,
             metadata: CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret),
-            backend: store.backendName, location: stored.location)
+            backend: stored.backend, location: stored.location)
     }
 
     func save(_ token: ClassifiedToken, home: CodexHome, expiresAt: Timestamp?, createdAt: Timestamp) throws(HelperError)

@@ -4,13 +4,16 @@ public struct StoredCredential: Equatable, Sendable {
     public var secret: [UInt8]
     /// Non-secret attributes stored beside it (see `CredentialMetadata`). May be stale or absent.
     public var metadata: [String: String]
-    /// Where it is, for people: "Secret Service collection 'Login'".
+    /// Where it is, for people: "the Secret Service keyring (collection 'login')".
     public var location: String
+    /// The `backend=` value of the store that holds it.
+    public var backend: String
 
-    public init(secret: [UInt8], metadata: [String: String], location: String) {
+    public init(secret: [UInt8], metadata: [String: String], location: String, backend: String) {
         self.secret = secret
         self.metadata = metadata
         self.location = location
+        self.backend = backend
     }
 }
 
@@ -23,9 +26,13 @@ public struct SaveOutcome: Equatable, Sendable {
     public var duplicatesRemoved: Int
     /// Things the person should know (a volatile collection, say). Never secrets.
     public var warnings: [String]
+    /// The `backend=` value of the store that took it.
+    public var backend: String
 
-    public init(location: String, replacedExisting: Bool, duplicatesRemoved: Int = 0, warnings: [String] = []) {
+    public init(location: String, backend: String, replacedExisting: Bool, duplicatesRemoved: Int = 0,
+                warnings: [String] = []) {
         self.location = location
+        self.backend = backend
         self.replacedExisting = replacedExisting
         self.duplicatesRemoved = duplicatesRemoved
         self.warnings = warnings

@@ -18,6 +18,12 @@ public struct HelperError: Error, Equatable, CustomStringConvertible {
         case timeout
         /// The keyring is locked and nobody can unlock it here, or access was refused.
         case locked
+        /// The passphrase does not open the sealed file (or no passphrase is available to open it).
+        case wrongPassphrase
+        /// The key file a sealed file needs is missing.
+        case keyMissing
+        /// A file or directory has permissions or an owner that make it unsafe to use.
+        case insecurePermissions
         /// A bug in the helper: an invariant failed.
         case internalError
 
@@ -31,17 +37,22 @@ public struct HelperError: Error, Equatable, CustomStringConvertible {
             case .unavailable: return 69
             case .ioError: return 74
             case .timeout: return 75
-            case .locked: return 77
+            case .locked, .wrongPassphrase: return 77
+            case .keyMissing: return 66
+            case .insecurePermissions: return 78
             }
         }
     }
 
     public var code: Code
     public var message: String
+    /// A few words for a one-line notice ("no session bus", "collection locked"), where the backend knows them.
+    public var reason: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, reason: String? = nil) {
         self.code = code
         self.message = message
+        self.reason = reason
     }
 
     public var description: String { message }

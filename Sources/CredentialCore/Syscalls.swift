@@ -47,6 +47,63 @@ public enum Syscall {
         try retrying { Glibc.write(fd, bytes.baseAddress, bytes.count) }
     }
 
+    public static func fsync(_ fd: Int32) throws(Errno) {
+        try retrying { Glibc.fsync(fd) }
+    }
+
+    public static func rename(_ from: String, _ to: String) throws(Errno) {
+        try retrying { Glibc.rename(from, to) }
+    }
+
+    /// Creates a hard link; fails with EEXIST rather than replacing (an atomic "create if absent").
+    public static func link(_ from: String, _ to: String) throws(Errno) {
+        try retrying { Glibc.link(from, to) }
+    }
+
+    public static func fchmod(_ fd: Int32, _ mode: mode_t) throws(Errno) {
+        try retrying { Glibc.fchmod(fd, mode) }
+    }
+
+    public static func mkdir(_ path: String, _ mode: mode_t) throws(Errno) {
+        try retrying { Glibc.mkdir(path, mode) }
+    }
+
+    public static func fileStatus(fd: Int32) throws(Errno) -> stat {
+        var info = stat()
+        try retrying { Glibc.fstat(fd, &info) }
+        return info
+    }
+
+    /// Creates a unique file `<prefix>XXXXXX` with mode 0600, opened for writing.
+    public static func makeTemporaryFile(prefix: String) throws(Errno) -> (fd: Int32, path: String) {
+        var template = Array((prefix + "XXXXXX").utf8CString)
+        let fd = try retrying { template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) } }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return (fd, path)
+    }
+
+    /// The names in a directory (without "." and ".."); empty when it cannot be read.
+    public static func directoryEntries(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// fsyncs a directory, so that a rename or unlink inside it is durable.
+    public static func syncDirectory(_ path: String) throws(Errno) {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try fsync(fd)
+    }
+
     public static func unlink(_ path: String) throws(Errno) {
         try retrying { Glibc.unlink(path) }
     }

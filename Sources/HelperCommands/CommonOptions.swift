@@ -1,6 +1,21 @@
 import ArgumentParser
 import CredentialCore
+import EncryptedFileStore
 import SecretServiceStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which store a command uses.
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case secretService = "secret-service"
+    case file
+}
+
+extension EncryptedFileStore.KeyModeChoice: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}
 
 /// Options every command takes.
 struct CommonOptions: ParsableArguments {
@@ -11,28 +26,138 @@ struct CommonOptions: ParsableArguments {
             valueName: "dir"))
     var codexHome: String?
 
-    @Option(
-        help: ArgumentHelp("Upper bound on keyring (D-Bus) calls, in seconds.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Upper bound on keyring (D-Bus) calls, in seconds.", valueName: "seconds"))
     var timeout: Double = 5
+
+    @Option(
+        help: ArgumentHelp(
+            "Where credentials live: auto (the keyring when usable, else the encrypted file), secret-service, or "
+                + "file. Default: $CODEX_CREDENTIAL_BACKEND, else auto.",
+            valueName: "backend"))
+    var backend: BackendChoice?
+
+    @Option(
+        help: ArgumentHelp(
+            "The encrypted file (default: $CODEX_CREDENTIAL_FILE, else $CODEX_HOME/credentials.sealed).",
+            valueName: "path"))
+    var file: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How a new encrypted file is keyed: auto (a passphrase when one is given, else a key file), passphrase, "
+                + "or key-file. Default: $CODEX_CREDENTIAL_KEY_MODE, else auto.",
+            valueName: "mode"))
+    var keyMode: EncryptedFileStore.KeyModeChoice?
+
+    @Option(help: ArgumentHelp("Read the file passphrase from this file (mode 0600).", valueName: "path"))
+    var passphraseFile: String?
+
+    @Option(help: ArgumentHelp("Read the file passphrase from this file descriptor.", valueName: "fd"))
+    var passphraseFd: Int32?
 
     func validate() throws {
         guard timeout > 0, timeout <= 600 else {
             throw ValidationError("--timeout must be more than 0 and at most 600 seconds.")
         }
+        if passphraseFile != nil && passphraseFd != nil {
+            throw ValidationError("Give --passphrase-file or --passphrase-fd, not both.")
+        }
+        if let passphraseFd, passphraseFd < 0 { throw ValidationError("--passphrase-fd takes a file descriptor number.") }
     }
 
-    /// The service for this invocation, over the real environment and the Secret Service.
-    func makeService() -> CredentialService {
-        let environment = SystemIO.helperEnvironment()
-        let variables = environment.variables
+    /// The stores for this invocation, over the real environment.
+    func makeBackends(environment variables: [String: String]) throws(HelperError) -> Backends {
+        let choice: BackendChoice
+        if let backend {
+            choice = backend
+        } else if let fromEnvironment = variables["CODEX_CREDENTIAL_BACKEND"], !fromEnvironment.isEmpty {
+            guard let parsed = BackendChoice(rawValue: fromEnvironment) else {
+                throw HelperError(.usage, "CODEX_CREDENTIAL_BACKEND must be auto, secret-service or file.")
+            }
+            choice = parsed
+        } else {
+            choice = .auto
+        }
+        var mode = keyMode ?? .auto
+        if keyMode == nil, let fromEnvironment = variables["CODEX_CREDENTIAL_KEY_MODE"], !fromEnvironment.isEmpty {
+            guard let parsed = EncryptedFileStore.KeyModeChoice(rawValue: fromEnvironment) else {
+                throw HelperError(.usage, "CODEX_CREDENTIAL_KEY_MODE must be auto, passphrase or key-file.")
+            }
+            mode = parsed
+        }
+
         // A prompt needs somebody to see it: a graphical session and a terminal, and not a CI job.
         let hasDisplay = !(variables["DISPLAY"] ?? "").isEmpty || !(variables["WAYLAND_DISPLAY"] ?? "").isEmpty
         let inCI = (variables["CI"] ?? "").lowercased() == "true"
         let canPrompt = hasDisplay && !inCI && (SystemIO.stdinIsTerminal || SystemIO.stderrIsTerminal)
-        let store = SecretServiceStore(
-            options: .init(
-                timeoutMilliseconds: Int(timeout * 1000), canPrompt: canPrompt, environment: variables))
-        return CredentialService(store: store, environment: environment)
+        let keyring = SecretServiceStore(
+            options: .init(timeoutMilliseconds: Int(timeout * 1000), canPrompt: canPrompt, environment: variables))
+
+        let filePath = file ?? variables["CODEX_CREDENTIAL_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let passphrase = try suppliedPassphrase(variables)
+        var prompt: ((EncryptedFileStore.PassphrasePurpose) throws(HelperError) -> [UInt8])?
+        if !inCI && SystemIO.hasTerminal { prompt = Self.terminalPassphrase }
+        let fileOptions = EncryptedFileStore.Options(
+            filePath: filePath, keyMode: mode, passphrase: passphrase, prompt: prompt,
+            keyFilePath: EncryptedFileStore.Options.defaultKeyFilePath(environment: variables),
+            lockTimeoutMilliseconds: Int(timeout * 1000))
+        let sealed = EncryptedFileStore(options: fileOptions)
+        return Backends(choice: choice, keyring: keyring, file: sealed)
+    }
+
+    /// The service for this invocation, over the real environment and the chosen store.
+    func makeService() throws(HelperError) -> CredentialService {
+        let environment = SystemIO.helperEnvironment()
+        let backends = try makeBackends(environment: environment.variables)
+        return CredentialService(store: backends.store, environment: environment)
+    }
+
+    /// A passphrase given without a prompt: --passphrase-fd, --passphrase-file, then CODEX_CREDENTIAL_PASSPHRASE.
+    private func suppliedPassphrase(_ variables: [String: String]) throws(HelperError) -> [UInt8]? {
+        var passphrase: [UInt8]?
+        if let passphraseFd {
+            passphrase = try SystemIO.readPassphrase(fd: passphraseFd)
+        } else if let passphraseFile {
+            let info = try? Syscall.fileStatus(passphraseFile)
+            if let info, info.st_mode & 0o077 != 0 {
+                throw HelperError(
+                    .insecurePermissions,
+                    "The passphrase file \(quoted(passphraseFile)) is accessible by other users; fix it with: chmod 600 \(passphraseFile)")
+            }
+            guard let bytes = try? Syscall.readFile(passphraseFile, limit: 64 * 1024) else {
+                throw HelperError(.usage, "Cannot read the passphrase file \(quoted(passphraseFile)).")
+            }
+            passphrase = SystemIO.trimmingNewline(bytes)
+        } else if let fromEnvironment = variables["CODEX_CREDENTIAL_PASSPHRASE"], !fromEnvironment.isEmpty {
+            passphrase = Array(fromEnvironment.utf8)
+        }
+        if let passphrase, passphrase.isEmpty { throw HelperError(.usage, "The passphrase is empty.") }
+        return passphrase
+    }
+
+    private static func terminalPassphrase(_ purpose: EncryptedFileStore.PassphrasePurpose) throws(HelperError) -> [UInt8] {
+        guard let first = try SystemIO.promptOnTerminal("Passphrase for the encrypted credential file: ", limit: 4096),
+            !first.isEmpty
+        else { throw HelperError(.wrongPassphrase, "No passphrase was entered.", reason: "no passphrase") }
+        guard purpose == .create else { return first }
+        let second = try SystemIO.promptOnTerminal("Repeat the passphrase: ", limit: 4096)
+        guard second == first else { throw HelperError(.badInput, "The two passphrases differ; nothing was stored.") }
+        return first
+    }
+}
+
+/// The stores an invocation can use, and the one its --backend chose.
+struct Backends {
+    var choice: BackendChoice
+    var keyring: SecretServiceStore
+    var file: EncryptedFileStore
+
+    var store: any CredentialStore {
+        switch choice {
+        case .auto: return FallbackStore(primary: keyring, fallback: file)
+        case .secretService: return keyring
+        case .file: return file
+        }
     }
 }
 
@@ -46,5 +171,3 @@ func runReportingErrors(_ body: () throws(HelperError) -> Void) throws {
         throw ExitCode(error.code.exitStatus)
     }
 }
-
-extension OutputFormat: ExpressibleByArgument {}

@@ -40,7 +40,7 @@ struct Login: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(HelperError) in
-            let service = common.makeService()
+            let service = try common.makeService()
             let limit = 1024 * 1024
             var raw: [UInt8]
             if SystemIO.stdinIsTerminal {

@@ -47,26 +47,46 @@ enum SystemIO {
     /// Prompts on stderr and reads one line from the terminal on stdin with echo off. The terminal is restored
     /// on every exit path: normal return, error, and SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGTSTP.
     static func promptHidden(_ prompt: String, limit: Int) throws(HelperError) -> [UInt8] {
+        try promptHidden(prompt, limit: limit, input: 0, output: 2)
+    }
+
+    /// The same on the controlling terminal (`/dev/tty`), for when stdin carries data (a passphrase asked for
+    /// while the token arrives on a pipe). nil when there is no terminal.
+    static func promptOnTerminal(_ prompt: String, limit: Int) throws(HelperError) -> [UInt8]? {
+        guard let fd = try? Syscall.open("/dev/tty", O_RDWR | O_NOCTTY) else { return nil }
+        defer { Syscall.close(fd) }
+        return try promptHidden(prompt, limit: limit, input: fd, output: fd)
+    }
+
+    static var hasTerminal: Bool {
+        guard let fd = try? Syscall.open("/dev/tty", O_RDWR | O_NOCTTY) else { return false }
+        Syscall.close(fd)
+        return true
+    }
+
+    private static func promptHidden(_ prompt: String, limit: Int, input: Int32, output: Int32) throws(HelperError)
+        -> [UInt8]
+    {
         var original = termios()
-        guard tcgetattr(0, &original) == 0 else {
+        guard tcgetattr(input, &original) == 0 else {
             throw HelperError(.ioError, "Cannot read the terminal settings: \(Errno.current).")
         }
-        TerminalRestore.install(original)
+        TerminalRestore.install(original, fd: input)
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO | ECHONL)
         silent.c_lflag |= tcflag_t(ICANON)
         // Echo goes off before the prompt appears: anything typed after the prompt is kept and hidden;
         // anything typed before it (which would have been echoed) is discarded by TCSAFLUSH.
-        tcsetattr(0, TCSAFLUSH, &silent)
+        tcsetattr(input, TCSAFLUSH, &silent)
         defer {
             TerminalRestore.restore()
-            FileDescriptorWriter(fd: 2).write("\n")
+            FileDescriptorWriter(fd: output).write("\n")
         }
-        FileDescriptorWriter(fd: 2).write(prompt)
+        FileDescriptorWriter(fd: output).write(prompt)
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while line.count <= limit {
-            let count = read(0, &byte, 1)
+            let count = read(input, &byte, 1)
             if count < 0 && errno == EINTR { continue }
             if count <= 0 || byte == 0x0A || byte == 0x04 { break }
             line.append(byte)
@@ -74,23 +94,41 @@ enum SystemIO {
         byte = 0
         return line
     }
+
+    /// Reads a passphrase from a file descriptor (`--passphrase-fd`), to end of file; one trailing newline dropped.
+    static func readPassphrase(fd: Int32) throws(HelperError) -> [UInt8] {
+        do {
+            return trimmingNewline(try Syscall.readAll(fd, limit: 64 * 1024))
+        } catch {
+            throw HelperError(.usage, "Cannot read the passphrase from file descriptor \(fd): \(error).")
+        }
+    }
+
+    static func trimmingNewline(_ bytes: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        if bytes.last == 0x0A { bytes.removeLast() }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        return bytes
+    }
 }
 
 /// Saved terminal settings and the signal handlers that put them back. A C signal handler cannot capture
 /// context, so the saved state is a global; it is written before the handlers are installed.
 enum TerminalRestore {
     nonisolated(unsafe) static var saved = termios()
+    nonisolated(unsafe) static var terminal: Int32 = 0
     nonisolated(unsafe) static var active: sig_atomic_t = 0
     static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP]
 
-    static func install(_ settings: termios) {
+    static func install(_ settings: termios, fd: Int32) {
         saved = settings
+        terminal = fd
         active = 1
         for signal in signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { received in
                 // Only async-signal-safe calls: restore the terminal, then die of the same signal.
-                if TerminalRestore.active == 1 { tcsetattr(0, TCSANOW, &TerminalRestore.saved) }
+                if TerminalRestore.active == 1 { tcsetattr(TerminalRestore.terminal, TCSANOW, &TerminalRestore.saved) }
                 Glibc.signal(received, SIG_DFL)
                 raise(received)
             }
@@ -107,7 +145,7 @@ enum TerminalRestore {
 
     static func restore() {
         guard active == 1 else { return }
-        tcsetattr(0, TCSADRAIN, &saved)
+        tcsetattr(terminal, TCSADRAIN, &saved)
         active = 0
         for signal in signals { Glibc.signal(signal, SIG_DFL) }
     }

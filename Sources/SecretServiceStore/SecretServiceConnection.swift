@@ -250,7 +250,8 @@ final class SecretServiceConnection {
         return HelperError(
             .timeout,
             "The Secret Service did not answer within \(shown) s while \(phase); the keyring daemon may be hung or "
-                + "waiting for a prompt. Retry, raise --timeout, or restart the keyring daemon.")
+                + "waiting for a prompt. Retry, raise --timeout, or restart the keyring daemon.",
+            reason: "the Secret Service did not answer within \(shown) s")
     }
 
     private func makeAttributeTable(_ attributes: [String: String]) -> OpaquePointer {

@@ -8,15 +8,15 @@ enum SecretServiceErrors {
         if domain == ccs_io_error_quark() {
             switch GIOErrorEnum(rawValue: UInt32(code)) {
             case G_IO_ERROR_CANCELLED, G_IO_ERROR_TIMED_OUT:
-                return HelperError(.timeout, "The Secret Service did not answer in time while \(phase)\(detail).")
+                return HelperError(.timeout, "The Secret Service did not answer in time while \(phase)\(detail).", reason: "the Secret Service timed out")
             case G_IO_ERROR_PERMISSION_DENIED:
-                return HelperError(.locked, "Access to the Secret Service was refused while \(phase)\(detail).")
+                return HelperError(.locked, "Access to the Secret Service was refused while \(phase)\(detail).", reason: "access refused")
             case G_IO_ERROR_NOT_FOUND, G_IO_ERROR_CONNECTION_REFUSED, G_IO_ERROR_CLOSED, G_IO_ERROR_BROKEN_PIPE,
                 G_IO_ERROR_CONNECTION_CLOSED, G_IO_ERROR_HOST_UNREACHABLE, G_IO_ERROR_NETWORK_UNREACHABLE:
                 return HelperError(
                     .unavailable,
                     "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available. Run inside "
-                        + "a desktop session or `dbus-run-session`.")
+                        + "a desktop session or `dbus-run-session`.", reason: "the session bus is unreachable")
             default:
                 break
             }
@@ -31,16 +31,17 @@ enum SecretServiceErrors {
                     .unavailable,
                     "No Secret Service provider on the session bus: nothing owns org.freedesktop.secrets and none "
                         + "could be started. Install and start gnome-keyring (or KeePassXC with its Secret Service "
-                        + "integration).")
+                        + "integration).", reason: "no Secret Service provider")
             case G_DBUS_ERROR_NO_REPLY, G_DBUS_ERROR_TIMEOUT, G_DBUS_ERROR_TIMED_OUT:
-                return HelperError(.timeout, "The Secret Service did not reply while \(phase)\(detail).")
+                return HelperError(.timeout, "The Secret Service did not reply while \(phase)\(detail).", reason: "the Secret Service timed out")
             case G_DBUS_ERROR_ACCESS_DENIED, G_DBUS_ERROR_AUTH_FAILED:
-                return HelperError(.locked, "The Secret Service refused access while \(phase)\(detail).")
+                return HelperError(.locked, "The Secret Service refused access while \(phase)\(detail).", reason: "access refused")
             case G_DBUS_ERROR_NO_SERVER, G_DBUS_ERROR_DISCONNECTED, G_DBUS_ERROR_FILE_NOT_FOUND,
                 G_DBUS_ERROR_BAD_ADDRESS, G_DBUS_ERROR_NO_NETWORK:
                 return HelperError(
                     .unavailable,
-                    "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available.")
+                    "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available.",
+                    reason: "the session bus is unreachable")
             default:
                 break
             }
@@ -48,13 +49,14 @@ enum SecretServiceErrors {
             switch SecretError(rawValue: UInt32(code)) {
             case SECRET_ERROR_IS_LOCKED:
                 return HelperError(
-                    .locked, "The keyring is locked while \(phase); unlock it (log in to the desktop) and retry.")
+                    .locked, "The keyring is locked while \(phase); unlock it (log in to the desktop) and retry.",
+                    reason: "the keyring is locked")
             case SECRET_ERROR_NO_SUCH_OBJECT:
                 return HelperError(.notFound, "The keyring item vanished while \(phase).")
             default:
                 break
             }
         }
-        return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).")
+        return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).", reason: "the Secret Service failed")
     }
 }

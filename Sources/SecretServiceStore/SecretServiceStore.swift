@@ -74,7 +74,7 @@ public final class SecretServiceStore: CredentialStore {
         let secret = try connection.secret(of: path)
         let attributes = try connection.attributes(of: path)
         let metadata = attributes.filter { CredentialMetadata.Key.all.contains($0.key) }
-        return StoredCredential(secret: secret, metadata: metadata, location: describe(item: path))
+        return StoredCredential(secret: secret, metadata: metadata, location: describe(item: path), backend: backendName)
     }
 
     public func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome {
@@ -95,7 +95,7 @@ public final class SecretServiceStore: CredentialStore {
             try connection.setAttributes(of: primary, attributes)
             for duplicate in items.dropFirst() { try connection.deleteItem(duplicate) }
             return SaveOutcome(
-                location: describe(item: primary), replacedExisting: true, duplicatesRemoved: items.count - 1,
+                location: describe(item: primary), backend: backendName, replacedExisting: true, duplicatesRemoved: items.count - 1,
                 warnings: volatileWarning(item: primary))
         }
 
@@ -103,7 +103,7 @@ public final class SecretServiceStore: CredentialStore {
             throw HelperError(
                 .unavailable,
                 "The Secret Service has no default collection to store into. Create one (for example with Seahorse), "
-                    + "or start gnome-keyring-daemon with --unlock.")
+                    + "or start gnome-keyring-daemon with --unlock.", reason: "the keyring has no default collection")
         }
         if try connection.isLocked(collection: collection) {
             try unlock([collection], what: "collection '\(collectionName(collection))'", connection)
@@ -111,7 +111,9 @@ public final class SecretServiceStore: CredentialStore {
         let path = try connection.createItem(
             in: collection, label: Self.label(home), attributes: Self.itemAttributes(home, metadata: metadata),
             secret: secret, contentType: Self.contentType)
-        return SaveOutcome(location: describe(item: path), replacedExisting: false, warnings: volatileWarning(item: path))
+        return SaveOutcome(
+            location: describe(item: path), backend: backendName, replacedExisting: false,
+            warnings: volatileWarning(item: path))
     }
 
     public func erase(_ home: CodexHome) throws(HelperError) -> Int {
@@ -124,7 +126,7 @@ public final class SecretServiceStore: CredentialStore {
 
     // MARK: - Steps
 
-    private func connect() throws(HelperError) -> SecretServiceConnection {
+    func connect() throws(HelperError) -> SecretServiceConnection {
         try checkSessionBus()
         return try SecretServiceConnection.open(deadline: .init(timeoutMilliseconds: options.timeoutMilliseconds))
     }
@@ -141,7 +143,8 @@ public final class SecretServiceStore: CredentialStore {
         throw HelperError(
             .unavailable,
             "No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist, so no "
-                + "keyring is reachable. Run inside a desktop session or under `dbus-run-session`.")
+                + "keyring is reachable. Run inside a desktop session or under `dbus-run-session`.",
+            reason: "no D-Bus session bus")
     }
 
     /// Items for the account: by {service, username, target} across collections, as Codex searches; failing that,
@@ -175,12 +178,15 @@ public final class SecretServiceStore: CredentialStore {
             throw HelperError(
                 .locked,
                 "The keyring \(what) is locked, and no one can answer an unlock prompt here (no display and terminal). "
-                    + "Unlock it (log in to the desktop session, or start gnome-keyring-daemon with --unlock), then retry.")
+                    + "Unlock it (log in to the desktop session, or start gnome-keyring-daemon with --unlock), then retry.",
+                reason: "the keyring \(what) is locked and nobody can unlock it here")
         }
         let unlockedNow = try connection.unlock(
             paths, promptDeadline: .init(timeoutMilliseconds: options.promptTimeoutMilliseconds))
         guard Set(unlockedNow).isSuperset(of: paths) else {
-            throw HelperError(.locked, "The keyring \(what) is still locked: the unlock prompt was dismissed.")
+            throw HelperError(
+                .locked, "The keyring \(what) is still locked: the unlock prompt was dismissed.",
+                reason: "the keyring \(what) is locked (the unlock prompt was dismissed)")
         }
     }
 
@@ -201,7 +207,7 @@ public final class SecretServiceStore: CredentialStore {
         return String(item[..<slash])
     }
 
-    private func collectionName(_ collection: String) -> String {
+    func collectionName(_ collection: String) -> String {
         guard let slash = collection.lastIndex(of: "/") else { return collection }
         return String(collection[collection.index(after: slash)...])
     }
@@ -216,5 +222,29 @@ extension String {
         var out = ""
         for character in self { out += character == target ? replacement : String(character) }
         return out
+    }
+}
+
+extension SecretServiceStore {
+    /// What `status` reports about the keyring: usable or not, and why.
+    public struct Probe: Sendable {
+        public var collection: String?
+        public var locked: Bool
+        public var volatile: Bool
+        public var canPrompt: Bool
+        /// Usable for storing now: unlocked, or locked with a person here to unlock it.
+        public var usable: Bool { collection != nil && (!locked || canPrompt) }
+    }
+
+    /// Checks the session bus, the provider and the default collection, within the timeout. Throws what a
+    /// store would throw (no bus, no provider, timeout).
+    public func probe() throws(HelperError) -> Probe {
+        let connection = try connect()
+        guard let collection = try connection.collection(forAlias: "default") else {
+            return Probe(collection: nil, locked: false, volatile: false, canPrompt: options.canPrompt)
+        }
+        let locked = try connection.isLocked(collection: collection)
+        let name = collectionName(collection)
+        return Probe(collection: name, locked: locked, volatile: name == "session", canPrompt: options.canPrompt)
     }
 }

@@ -20,8 +20,8 @@ final class MemoryStore: CredentialStore {
     func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome {
         if let failure { throw failure }
         let replaced = items[home.account] != nil
-        items[home.account] = StoredCredential(secret: secret, metadata: metadata, location: "memory")
-        return SaveOutcome(location: "memory", replacedExisting: replaced)
+        items[home.account] = StoredCredential(secret: secret, metadata: metadata, location: "memory", backend: backendName)
+        return SaveOutcome(location: "memory", backend: backendName, replacedExisting: replaced)
     }
 
     func erase(_ home: CodexHome) throws(HelperError) -> Int {
@@ -174,7 +174,7 @@ struct CredentialServiceTests {
     @Test func getOfACodexWrittenItemWithoutMetadata() throws {
         let h = Harness()
         h.store.items[h.codexHome.account] = StoredCredential(
-            secret: Array(#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-codex"}"#.utf8), metadata: [:], location: "m")
+            secret: Array(#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-codex"}"#.utf8), metadata: [:], location: "m", backend: "secret-service")
         try h.service.get(request: WireRequest(), codexHome: nil, format: .token)
         #expect(h.out.text == "sk-codex\n")
     }
@@ -190,7 +190,7 @@ struct CredentialServiceTests {
         let h = Harness()
         h.store.items[h.codexHome.account] = StoredCredential(
             secret: Array(#"{"auth_mode":"agentIdentity","OPENAI_API_KEY":null,"agent_identity":{"agent_runtime_id":"r"}}"#.utf8),
-            metadata: [:], location: "m")
+            metadata: [:], location: "m", backend: "secret-service")
         let error = #expect(throws: HelperError.self) { try h.service.get(request: WireRequest(), codexHome: nil, format: .token) }
         #expect(error?.code == .badStoredData)
         try h.service.get(request: WireRequest(), codexHome: nil, format: .keyValue)

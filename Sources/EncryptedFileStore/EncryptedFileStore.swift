@@ -1,0 +1,436 @@
+import Crypto
+import CredentialCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The encrypted-file backend: one sealed file per Codex home (`$CODEX_HOME/credentials.sealed`), AES-256-GCM,
+/// keyed by a passphrase (scrypt) or by a random key file kept outside CODEX_HOME.
+///
+/// Writes are crash-safe and concurrent-safe: an exclusive lock beside the file for every read-modify-write,
+/// a temporary file in the same directory written and fsynced, renamed over the old one, the directory fsynced.
+public final class EncryptedFileStore: CredentialStore {
+    public enum KeyModeChoice: String, Sendable, CaseIterable {
+        /// A passphrase when one is supplied (or the existing file needs one), else the key file.
+        case auto
+        case passphrase
+        case keyFile = "key-file"
+    }
+
+    public enum PassphrasePurpose: Sendable {
+        /// To open an existing passphrase-mode file: asked once.
+        case open
+        /// To seal a new passphrase-mode file: asked twice.
+        case create
+    }
+
+    public struct Options {
+        /// Overrides `$CODEX_HOME/credentials.sealed` (`--file`, `CODEX_CREDENTIAL_FILE`).
+        public var filePath: String?
+        public var keyMode: KeyModeChoice
+        /// A passphrase given without a prompt (`CODEX_CREDENTIAL_PASSPHRASE`, `--passphrase-file`, `--passphrase-fd`).
+        public var passphrase: [UInt8]?
+        /// Asks a person at a terminal; nil when nobody is there.
+        public var prompt: ((PassphrasePurpose) throws(HelperError) -> [UInt8])?
+        /// `${XDG_DATA_HOME:-~/.local/share}/codex-credential-helper/file.key`.
+        public var keyFilePath: String
+        public var lockTimeoutMilliseconds: Int
+
+        public init(filePath: String? = nil, keyMode: KeyModeChoice = .auto, passphrase: [UInt8]? = nil,
+                    prompt: ((PassphrasePurpose) throws(HelperError) -> [UInt8])? = nil, keyFilePath: String,
+                    lockTimeoutMilliseconds: Int = 5000) {
+            self.filePath = filePath
+            self.keyMode = keyMode
+            self.passphrase = passphrase
+            self.prompt = prompt
+            self.keyFilePath = keyFilePath
+            self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        }
+
+        /// The default key file location for an environment.
+        public static func defaultKeyFilePath(environment: [String: String]) -> String {
+            if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") {
+                return data + "/codex-credential-helper/file.key"
+            }
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+            return home + "/.local/share/codex-credential-helper/file.key"
+        }
+    }
+
+    public static let defaultFileName = "credentials.sealed"
+    static let maxFileBytes = 1024 * 1024
+
+    public var options: Options
+    public let backendName = "file"
+    public var displayName: String { "the encrypted file" }
+
+    public init(options: Options) { self.options = options }
+
+    public func filePath(for home: CodexHome) -> String {
+        options.filePath ?? home.path + "/" + Self.defaultFileName
+    }
+
+    // MARK: - CredentialStore
+
+    public func load(_ home: CodexHome) throws(HelperError) -> StoredCredential? {
+        let path = filePath(for: home)
+        guard let sealed = try readSealedFile(path) else { return nil }
+        let (header, headerLength) = try SealedFormat.readHeader(sealed, path: path)
+        let key = try key(for: header, path: path, purpose: .open)
+        var plaintext = try SealedFormat.open(sealed, header: header, headerLength: headerLength, key: key, path: path)
+        defer { zero(&plaintext) }
+        let payload = try Payload.decode(plaintext, path: path)
+        guard payload.codexHome == home.path else { return nil }
+        return StoredCredential(
+            secret: payload.record, metadata: payload.metadata,
+            location: "\(displayName) \(path) (\(header.keyMode) mode)", backend: backendName)
+    }
+
+    public func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome {
+        let path = filePath(for: home)
+        let directory = Self.directory(of: path)
+        try ensurePrivateDirectory(directory, create: true)
+        let lock = try FileLock.acquire(path: path + ".lock", timeoutMilliseconds: options.lockTimeoutMilliseconds)
+        defer { lock.unlock() }
+
+        removeStaleTemporaryFiles(for: path, in: directory)
+        let existing = try readSealedFile(path)
+        let existingMode = existing.flatMap { try? SealedFormat.readHeader($0, path: path).header.keyMode }
+        let (header, key) = try keyForWriting(existingMode: existingMode, path: path)
+        var plaintext = Payload(codexHome: home.path, account: home.account, metadata: metadata, record: secret).encoded
+        defer { zero(&plaintext) }
+        let sealed = try SealedFormat.seal(plaintext, key: key, header: header)
+        try writeAtomically(sealed, to: path, directory: directory)
+        return SaveOutcome(
+            location: "\(displayName) \(path) (\(header.keyMode) mode)", backend: backendName,
+            replacedExisting: existing != nil)
+    }
+
+    public func erase(_ home: CodexHome) throws(HelperError) -> Int {
+        let path = filePath(for: home)
+        let directory = Self.directory(of: path)
+        guard (try? Syscall.fileStatus(directory)) != nil else { return 0 }
+        guard (try? Syscall.fileStatus(path, followLinks: false)) != nil else { return 0 }
+        let lock = try FileLock.acquire(path: path + ".lock", timeoutMilliseconds: options.lockTimeoutMilliseconds)
+        defer { lock.unlock() }
+        do {
+            try Syscall.unlink(path)
+        } catch {
+            if error == .noEntry { return 0 }
+            throw HelperError(.ioError, "Cannot remove \(quoted(path)): \(error).")
+        }
+        try? Syscall.syncDirectory(directory)
+        return 1
+    }
+
+    /// The file's key mode, without opening it; nil when there is no readable sealed file.
+    public func keyMode(for home: CodexHome) -> SealedFormat.KeyMode? {
+        let path = filePath(for: home)
+        guard let sealed = try? readSealedFile(path) else { return nil }
+        return try? SealedFormat.readHeader(sealed, path: path).header.keyMode
+    }
+
+    // MARK: - Keys
+
+    private func key(for header: SealedFormat.Header, path: String, purpose: PassphrasePurpose) throws(HelperError)
+        -> SymmetricKey
+    {
+        switch header.keyMode {
+        case .keyFile:
+            guard let key = try readKeyFile() else {
+                throw HelperError(
+                    .keyMissing,
+                    "\(quoted(path)) is sealed with a key file, and \(quoted(options.keyFilePath)) does not exist "
+                        + "(deleted, or this is another machine or user). The file cannot be opened; log in again to "
+                        + "replace it.")
+            }
+            return key
+        case .passphrase:
+            var passphrase = try obtainPassphrase(purpose, path: path)
+            defer { zero(&passphrase) }
+            return try SealedFormat.deriveKey(passphrase: passphrase, header: header)
+        }
+    }
+
+    private func obtainPassphrase(_ purpose: PassphrasePurpose, path: String) throws(HelperError) -> [UInt8] {
+        if let passphrase = options.passphrase { return passphrase }
+        if let prompt = options.prompt { return try prompt(purpose) }
+        throw HelperError(
+            .wrongPassphrase,
+            "\(quoted(path)) is sealed with a passphrase and none is available: set CODEX_CREDENTIAL_PASSPHRASE, "
+                + "pass --passphrase-file or --passphrase-fd, or run at a terminal.",
+            reason: "no passphrase")
+    }
+
+    private func keyForWriting(existingMode: SealedFormat.KeyMode?, path: String) throws(HelperError)
+        -> (SealedFormat.Header, SymmetricKey)
+    {
+        let usePassphrase: Bool
+        switch options.keyMode {
+        case .passphrase: usePassphrase = true
+        case .keyFile: usePassphrase = false
+        case .auto:
+            // Never quietly downgrade a passphrase-protected file to key-file protection.
+            usePassphrase = options.passphrase != nil || existingMode == .passphrase
+        }
+        if usePassphrase {
+            var passphrase = try obtainPassphrase(existingMode == .passphrase ? .open : .create, path: path)
+            defer { zero(&passphrase) }
+            let header = SealedFormat.passphraseHeader()
+            return (header, try SealedFormat.deriveKey(passphrase: passphrase, header: header))
+        }
+        if let key = try readKeyFile() { return (SealedFormat.keyFileHeader(), key) }
+        return (SealedFormat.keyFileHeader(), try createKeyFile())
+    }
+
+    private func readKeyFile() throws(HelperError) -> SymmetricKey? {
+        let path = options.keyFilePath
+        guard var bytes = try readPrivateFile(path, what: "key file", limit: 64) else { return nil }
+        defer { zero(&bytes) }
+        guard bytes.count == 32 else {
+            throw HelperError(
+                .badStoredData,
+                "The key file \(quoted(path)) is damaged (\(bytes.count) bytes, 32 expected). Files sealed with it "
+                    + "cannot be opened; remove it and log in again.")
+        }
+        return SymmetricKey(data: bytes)
+    }
+
+    /// Creates the key file with a fresh random 256-bit key. Atomic and race-free: written to a temporary file and
+    /// hard-linked into place, so that of two processes creating it at once, both end up with the same key.
+    private func createKeyFile() throws(HelperError) -> SymmetricKey {
+        let path = options.keyFilePath
+        let directory = Self.directory(of: path)
+        try ensurePrivateDirectory(directory, create: true, strict: true)
+        var key = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for i in key.indices { key[i] = UInt8.random(in: .min ... .max, using: &generator) }
+        defer { zero(&key) }
+        let temporary: (fd: Int32, path: String)
+        do {
+            temporary = try Syscall.makeTemporaryFile(prefix: directory + "/.file.key.tmp-")
+        } catch {
+            throw HelperError(.ioError, "Cannot create the key file in \(quoted(directory)): \(error).")
+        }
+        defer { _ = try? Syscall.unlink(temporary.path) }
+        do {
+            defer { Syscall.close(temporary.fd) }
+            try Syscall.fchmod(temporary.fd, 0o600)
+            try Syscall.writeAll(temporary.fd, key)
+            try Syscall.fsync(temporary.fd)
+        } catch {
+            throw HelperError(.ioError, "Cannot write the key file \(quoted(path)): \(error).")
+        }
+        do {
+            try Syscall.link(temporary.path, path)
+            try? Syscall.syncDirectory(directory)
+        } catch {
+            guard error.rawValue == EEXIST else {
+                throw HelperError(.ioError, "Cannot create the key file \(quoted(path)): \(error).")
+            }
+            // Another process created it first: use theirs.
+            guard let existing = try readKeyFile() else {
+                throw HelperError(.ioError, "The key file \(quoted(path)) vanished while it was being created.")
+            }
+            return existing
+        }
+        return SymmetricKey(data: key)
+    }
+
+    // MARK: - Files
+
+    /// Reads the sealed file; nil when it does not exist. Refuses a symlink, a non-regular file, a file owned by
+    /// someone else or readable by others.
+    private func readSealedFile(_ path: String) throws(HelperError) -> [UInt8]? {
+        guard let bytes = try readPrivateFile(path, what: "sealed credential file", limit: Self.maxFileBytes) else {
+            return nil
+        }
+        if bytes.count > Self.maxFileBytes {
+            throw HelperError(.badStoredData, "\(quoted(path)) is larger than 1 MiB; it is not a sealed credential file.")
+        }
+        return bytes
+    }
+
+    private func readPrivateFile(_ path: String, what: String, limit: Int) throws(HelperError) -> [UInt8]? {
+        let fd: Int32
+        do {
+            fd = try Syscall.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        } catch {
+            switch error.rawValue {
+            case ENOENT: return nil
+            case ELOOP:
+                throw HelperError(
+                    .insecurePermissions,
+                    "The \(what) \(quoted(path)) is a symbolic link; refusing to follow it. Replace it with the file itself.")
+            case EACCES:
+                throw HelperError(.insecurePermissions, "The \(what) \(quoted(path)) cannot be read: permission denied.")
+            default:
+                throw HelperError(.ioError, "Cannot open the \(what) \(quoted(path)): \(error).")
+            }
+        }
+        defer { Syscall.close(fd) }
+        let info: stat
+        do {
+            info = try Syscall.fileStatus(fd: fd)
+        } catch {
+            throw HelperError(.ioError, "Cannot inspect \(quoted(path)): \(error).")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw HelperError(.ioError, "The \(what) \(quoted(path)) is not a regular file (a directory, or a device).")
+        }
+        guard info.st_uid == getuid() else {
+            throw HelperError(
+                .insecurePermissions,
+                "The \(what) \(quoted(path)) belongs to another user (uid \(info.st_uid)); refusing to use it.")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw HelperError(
+                .insecurePermissions,
+                "The \(what) \(quoted(path)) is accessible by other users (mode \(octal(info.st_mode & 0o777))); "
+                    + "refusing to use it, as ssh refuses a loose key. Fix it with: chmod 600 \(path)")
+        }
+        do {
+            return try Syscall.readAll(fd, limit: limit)
+        } catch {
+            throw HelperError(.ioError, "Cannot read \(quoted(path)): \(error).")
+        }
+    }
+
+    /// Makes sure `directory` exists and is safe to hold a credential: owned by us and not writable by others
+    /// (`strict`: not accessible by others at all). Creates it 0700 when `create` and it is missing.
+    private func ensurePrivateDirectory(_ directory: String, create: Bool, strict: Bool = false) throws(HelperError) {
+        if (try? Syscall.fileStatus(directory, followLinks: false)) == nil {
+            guard create else {
+                throw HelperError(.ioError, "The directory \(quoted(directory)) does not exist.")
+            }
+            try makeDirectories(directory)
+        }
+        guard let info = try? Syscall.fileStatus(directory) else {
+            throw HelperError(.ioError, "Cannot inspect the directory \(quoted(directory)).")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw HelperError(.ioError, "\(quoted(directory)) is not a directory.")
+        }
+        guard info.st_uid == getuid() else {
+            throw HelperError(
+                .insecurePermissions, "The directory \(quoted(directory)) belongs to another user; refusing to keep a credential there.")
+        }
+        let forbidden: mode_t = strict ? 0o077 : 0o022
+        guard info.st_mode & forbidden == 0 else {
+            throw HelperError(
+                .insecurePermissions,
+                "The directory \(quoted(directory)) is \(strict ? "accessible" : "writable") by other users (mode "
+                    + "\(octal(info.st_mode & 0o777))); refusing to keep a credential there. Fix it with: chmod 700 \(directory)")
+        }
+    }
+
+    private func makeDirectories(_ directory: String) throws(HelperError) {
+        var path = ""
+        for component in directory.split(separator: "/") {
+            path += "/" + component
+            do {
+                try Syscall.mkdir(path, 0o700)
+            } catch {
+                if error.rawValue == EEXIST { continue }
+                throw HelperError(.ioError, "Cannot create the directory \(quoted(path)): \(error).")
+            }
+        }
+    }
+
+    /// Temporary files left by a writer that was killed mid-write. Called with the lock held, so no live writer
+    /// owns any of them.
+    private func removeStaleTemporaryFiles(for path: String, in directory: String) {
+        let prefix = Self.baseName(of: path) + ".tmp-"
+        for name in Syscall.directoryEntries(directory) where name.hasPrefix(prefix) {
+            _ = try? Syscall.unlink(directory + "/" + name)
+        }
+    }
+
+    /// Temporary file in the same directory, written and fsynced, renamed over the target, directory fsynced.
+    /// A reader sees the old file or the new one, never a mix; a crash leaves one of the two.
+    private func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(HelperError) {
+        let temporary: (fd: Int32, path: String)
+        do {
+            temporary = try Syscall.makeTemporaryFile(prefix: path + ".tmp-")
+        } catch {
+            throw HelperError(.ioError, "Cannot create a temporary file beside \(quoted(path)): \(error).")
+        }
+        var renamed = false
+        defer { if !renamed { _ = try? Syscall.unlink(temporary.path) } }
+        do {
+            defer { Syscall.close(temporary.fd) }
+            try Syscall.fchmod(temporary.fd, 0o600)
+            try Syscall.writeAll(temporary.fd, bytes)
+            try Syscall.fsync(temporary.fd)
+        } catch {
+            throw HelperError(.ioError, "Cannot write \(quoted(temporary.path)): \(error). The previous file is unchanged.")
+        }
+        if let info = try? Syscall.fileStatus(path, followLinks: false), info.st_mode & S_IFMT == S_IFDIR {
+            throw HelperError(.ioError, "\(quoted(path)) is a directory; cannot store the credential there.")
+        }
+        do {
+            try Syscall.rename(temporary.path, path)
+            renamed = true
+        } catch {
+            throw HelperError(.ioError, "Cannot replace \(quoted(path)): \(error). The previous file is unchanged.")
+        }
+        do {
+            try Syscall.syncDirectory(directory)
+        } catch {
+            throw HelperError(.ioError, "Stored, but could not make it durable (fsync of \(quoted(directory))): \(error).")
+        }
+    }
+
+    static func baseName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
+
+/// The sealed plaintext: the Codex auth record (kept as its exact bytes) and its metadata.
+struct Payload {
+    var codexHome: String
+    var account: String
+    var metadata: [String: String]
+    var record: [UInt8]
+
+    var encoded: [UInt8] {
+        let meta = metadata.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }
+        return JSONValue.object([
+            ("format", .string("codex-credential-helper sealed credential")), ("version", .number("1")),
+            ("codex_home", .string(codexHome)), ("account", .string(account)), ("metadata", .object(meta)),
+            ("record", .string(String(decoding: record, as: UTF8.self))),
+        ]).compactBytes
+    }
+
+    static func decode(_ plaintext: [UInt8], path: String) throws(HelperError) -> Payload {
+        func damaged() -> HelperError {
+            HelperError(.badStoredData, "\(quoted(path)) opened, but its content is not a credential this helper wrote.")
+        }
+        guard let json = try? JSONValue.parse(plaintext), json["version"]?.integerValue == 1,
+            let home = json["codex_home"]?.stringValue, let account = json["account"]?.stringValue,
+            let record = json["record"]?.stringValue, case let .object(members)? = json["metadata"]
+        else { throw damaged() }
+        var metadata: [String: String] = [:]
+        for (key, value) in members {
+            guard let text = value.stringValue else { throw damaged() }
+            metadata[key] = text
+        }
+        return Payload(codexHome: home, account: account, metadata: metadata, record: Array(record.utf8))
+    }
+}
+
+func zero(_ bytes: inout [UInt8]) {
+    for i in bytes.indices { bytes[i] = 0 }
+}
+
+func octal(_ mode: mode_t) -> String {
+    "0" + String(mode, radix: 8)
+}
