@@ -388,7 +388,7 @@ public final class EncryptedFileStore: CredentialStore {
         return String(path[path.index(after: slash)...])
     }
 
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }

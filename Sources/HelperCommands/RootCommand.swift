@@ -22,7 +22,7 @@ public struct CodexCredentialHelper: ParsableCommand {
             \(exitStatusTable)
             """,
         version: version,
-        subcommands: [Login.self, Logout.self, Get.self, Store.self, Erase.self]
+        subcommands: [Login.self, Logout.self, Get.self, Store.self, Erase.self, Status.self]
     )
 
     public init() {}

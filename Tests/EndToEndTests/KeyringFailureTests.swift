@@ -2,13 +2,17 @@ import Foundation
 import TestSupport
 import Testing
 
+/// With `--backend secret-service` an unusable keyring is an error with its own status (under `auto` the
+/// helper falls back to the encrypted file instead: BackendChoiceTests).
 @Suite("End to end: keyring missing, locked or hung")
 struct KeyringFailureTests {
+    let strict = ["CODEX_CREDENTIAL_BACKEND": "secret-service"]
+
     @Test func noSessionBusGives69() throws {
         let sandbox = try KeyringSandbox(.none)
         for arguments in [["get"], ["logout"], ["login", "--with-access-token"]] {
             let result = try helper(arguments, in: sandbox, stdin: arguments[0] == "login" ? .text(TestTokens.personal()) : .devNull,
-                                    removing: ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"], deadline: 10)
+                                    environment: strict, removing: ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"], deadline: 10)
             #expect(result.status == 69, "\(arguments): \(result)")
             #expect(result.err.contains("No D-Bus session bus"))
         }
@@ -16,10 +20,11 @@ struct KeyringFailureTests {
 
     @Test func busWithoutSecretServiceGives69() throws {
         let sandbox = try KeyringSandbox(.none)
-        let result = try helper(["get"], in: sandbox, deadline: 10)
+        let result = try helper(["get"], in: sandbox, environment: strict, deadline: 10)
         #expect(result.status == 69, "\(result)")
         #expect(result.err.contains("No Secret Service provider"))
-        let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()), deadline: 10)
+        let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()),
+                               environment: strict, deadline: 10)
         #expect(login.status == 69)
     }
 
@@ -27,7 +32,8 @@ struct KeyringFailureTests {
         let sandbox = try KeyringSandbox(.hanging)
         for arguments in [["get", "--timeout", "1"], ["login", "--with-access-token", "--timeout", "1"], ["logout", "--timeout", "1"]] {
             // The harness kills the helper after 10 s; a hang fails the test, well before that it must answer.
-            let result = try helper(arguments, in: sandbox, stdin: arguments[0] == "login" ? .text(TestTokens.personal()) : .devNull, deadline: 10)
+            let result = try helper(arguments, in: sandbox, stdin: arguments[0] == "login" ? .text(TestTokens.personal()) : .devNull,
+                                    environment: strict, deadline: 10)
             #expect(result.status == 75, "\(arguments): \(result)")
             #expect(result.err.contains("did not answer within 1 s"))
         }
@@ -36,7 +42,7 @@ struct KeyringFailureTests {
     @Test func lockedCollectionGives77WithoutPromptingAndKeepsTheCredential() throws {
         let sandbox = try KeyringSandbox()
         let home = try sandbox.makeCodexHome()
-        let env = ["CODEX_HOME": home]
+        let env = ["CODEX_HOME": home].merging(strict) { $1 }
         let token = TestTokens.personal()
         try #require(try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(token), environment: env).status == 0)
         try #require(try sandbox.inspector(["lock-default"]).status == 0)

@@ -1,0 +1,197 @@
+import ArgumentParser
+import CredentialCore
+import EncryptedFileStore
+import SecretServiceStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Diagnose: which backends are usable, where the credential is, whether Codex will find it.",
+        discussion: """
+            Never prints a secret. Reports the session bus, the Secret Service provider and its default \
+            collection (locked, volatile), the encrypted file and its key mode, the stored credential (kind, \
+            expiry, backend), and what $CODEX_HOME/config.toml makes Codex read. With --check, writes, reads and \
+            erases a throwaway credential in the chosen backend and reports each step. Exits 0 when the chosen \
+            backend works, else with that backend's failure status.
+
+            EXAMPLES:
+              codex-credential-helper status
+              codex-credential-helper status --check --backend file
+            """)
+
+    @Flag(help: "Also write, read back and erase a throwaway credential in the chosen backend.")
+    var check = false
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try runReportingErrors { () throws(HelperError) in
+            let environment = SystemIO.helperEnvironment()
+            let backends = try common.makeBackends(environment: environment.variables)
+            let home = try CodexHome.resolve(explicit: common.codexHome, environment: environment.variables)
+            try StatusReport(home: home, backends: backends, environment: environment).run(check: check)
+        }
+    }
+}
+
+/// The status report, written to the environment's output. Never touches a secret's bytes beyond decoding.
+struct StatusReport {
+    let home: CodexHome
+    let backends: Backends
+    let environment: HelperEnvironment
+
+    private func row(_ label: String, _ text: String) {
+        environment.output.line(label.padding(toLength: 16) + text)
+    }
+
+    func run(check: Bool) throws(HelperError) {
+        row("Codex home", "\(home.path) (keyring account \(home.account))")
+        row("Backend", backends.choice.rawValue)
+
+        // The keyring.
+        var keyringFailure: HelperError?
+        var keyringUsable = false
+        do {
+            let probe = try backends.keyring.probe()
+            if let collection = probe.collection {
+                var text = "default collection '\(collection)'"
+                if probe.locked {
+                    text += probe.canPrompt ? ", locked (an unlock prompt will be shown)" : ", locked, and nobody can unlock it here"
+                } else {
+                    text += ", unlocked"
+                }
+                if probe.volatile { text += "; VOLATILE: credentials are lost when the keyring daemon exits" }
+                row("Secret Service", (probe.usable ? "usable: " : "not usable: ") + text)
+                keyringUsable = probe.usable
+                if !probe.usable {
+                    keyringFailure = HelperError(.locked, "The keyring's default collection is locked.", reason: "collection locked")
+                }
+            } else {
+                row("Secret Service", "not usable: the provider has no default collection")
+                keyringFailure = HelperError(.unavailable, "The Secret Service has no default collection.")
+            }
+        } catch {
+            row("Secret Service", "not usable: \(error.reason ?? error.message)")
+            keyringFailure = error
+        }
+
+        if backends.choice == .auto {
+            row("", keyringUsable ? "auto stores in the Secret Service keyring" : "auto stores in the encrypted file")
+        }
+
+        // The file.
+        let file = backends.file
+        let path = file.filePath(for: home)
+        if let mode = file.keyMode(for: home) {
+            row("Encrypted file", "\(path): present, \(mode) mode")
+        } else if (try? Syscall.fileStatus(path, followLinks: false)) != nil {
+            row("Encrypted file", "\(path): present but unreadable or damaged")
+        } else {
+            row("Encrypted file", "\(path): none")
+        }
+        let keyFilePresent = (try? Syscall.fileStatus(file.options.keyFilePath)) != nil
+        row("Key file", "\(file.options.keyFilePath)" + (keyFilePresent ? " (present)" : " (none yet)"))
+
+        // Where the credential is.
+        var found: [String] = []
+        if keyringFailure == nil || keyringUsable {
+            found += describe(from: backends.keyring)
+        }
+        found += describe(from: file)
+        if found.isEmpty { found = ["none stored"] }
+        for (index, text) in found.enumerated() { row(index == 0 ? "Credential" : "", text) }
+
+        // What Codex will do.
+        let text = (try? Syscall.readFile(home.configTOMLPath, limit: 4 * 1024 * 1024)).flatMap { $0 }
+        let config = CodexConfig(toml: text.map { String(decoding: $0, as: UTF8.self) } ?? "")
+        if config.readsKeyring {
+            row("Codex", "config.toml sets cli_auth_credentials_store = \"\(config.credentialsStore ?? "")\": Codex reads the keyring item")
+        } else {
+            row("Codex", "does not read the keyring (add \(CodexConfig.keyringLine) to \(home.configTOMLPath)); "
+                + "the encrypted file is never read by Codex itself")
+        }
+
+        // Is the chosen backend working?
+        let chosenFailure: HelperError?
+        switch backends.choice {
+        case .secretService: chosenFailure = keyringFailure
+        case .file, .auto: chosenFailure = nil
+        }
+        if check { try runCheck() }
+        if let chosenFailure {
+            throw HelperError(chosenFailure.code, "The chosen backend (secret-service) is not usable: \(chosenFailure.message)")
+        }
+    }
+
+    private func describe(from store: any CredentialStore) -> [String] {
+        do {
+            guard let stored = try store.load(home) else { return [] }
+            let decoded = try AuthRecord.decode(stored.secret)
+            let metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
+            var text = "\(decoded.kind.displayName) in \(stored.location)"
+            if let expiry = metadata?.expiresAt {
+                let days = (expiry.secondsSinceEpoch - environment.now().secondsSinceEpoch) / 86_400
+                text += expiry <= environment.now() ? ", EXPIRED at \(expiry.rfc3339)" : ", expires \(expiry.rfc3339) (in \(days) days)"
+            } else {
+                text += ", expiry unknown"
+            }
+            return [text]
+        } catch {
+            return ["in \(store.displayName), but not readable here: \(error.message)"]
+        }
+    }
+
+    /// Writes, reads back and erases a throwaway credential in the chosen backend (as Git Credential
+    /// Manager's `diagnose` does), reporting each step.
+    private func runCheck() throws(HelperError) {
+        var fileOptions = backends.file.options
+        fileOptions.filePath = EncryptedFileStore.directory(of: backends.file.filePath(for: home)) + "/.credentials.check.sealed"
+        let file = EncryptedFileStore(options: fileOptions)
+        let checkBackends = Backends(choice: backends.choice, keyring: backends.keyring, file: file)
+        let store = checkBackends.store
+        let checkHome = CodexHome(path: home.path + "/.codex-credential-helper-check")
+        var generator = SystemRandomNumberGenerator()
+        let token = "at-status-check-" + String(UInt64.random(in: .min ... .max, using: &generator), radix: 36)
+        let record = AuthRecord.encode(ClassifiedToken(kind: .personalAccessToken, token: token, expiresAt: nil))
+        let metadata = CredentialMetadata(
+            codexHome: checkHome.path, kind: .personalAccessToken, expiresAt: nil, createdAt: environment.now(),
+            fingerprint: CredentialMetadata.fingerprint(token: token, record: record))
+
+        func step(_ name: String, _ body: () throws(HelperError) -> String) throws(HelperError) {
+            do {
+                row("Check: " + name, "ok" + (try body()))
+            } catch {
+                row("Check: " + name, "FAILED: \(error.message)")
+                _ = try? store.erase(checkHome)
+                throw error
+            }
+        }
+        try step("write") { () throws(HelperError) -> String in
+            let outcome = try store.save(checkHome, secret: record, metadata: metadata.attributes)
+            return " (\(outcome.location))"
+        }
+        try step("read") { () throws(HelperError) -> String in
+            guard let stored = try store.load(checkHome), stored.secret == record else {
+                throw HelperError(.internalError, "The throwaway credential did not read back as written.")
+            }
+            return ", it reads back as written"
+        }
+        try step("erase") { () throws(HelperError) -> String in
+            _ = try store.erase(checkHome)
+            guard try store.load(checkHome) == nil else {
+                throw HelperError(.internalError, "The throwaway credential is still there after erase.")
+            }
+            return ", nothing left behind"
+        }
+        _ = try? Syscall.unlink(file.filePath(for: checkHome) + ".lock")
+    }
+}
+
+extension String {
+    fileprivate func padding(toLength length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
+}
