@@ -267,7 +267,10 @@ public final class CredentialService {
             throw HelperError(
                 .badInput, "account does not match the Codex home \(home.path) (its account is \(home.account)).")
         }
-        if let backend = request["backend"], backend != store.backendName {
+        // `backend=` names the store in use; under auto (which may use either), either is accepted, so that
+        // what `get` printed can be sent back.
+        let accepted: Set<String> = store.backendName == "auto" ? ["auto", "secret-service", "file"] : [store.backendName]
+        if let backend = request["backend"], !accepted.contains(backend) {
             throw HelperError(
                 .badInput, "backend must be '\(store.backendName)' here; '\(AuthRecord.sanitized(backend))' is not in use.")
         }

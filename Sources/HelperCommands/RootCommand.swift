@@ -11,7 +11,9 @@ public struct CodexCredentialHelper: ParsableCommand {
         discussion: """
             Stores a Codex access token (at-… personal access token or agent-identity JWT) in the Secret Service \
             keyring as the very item Codex reads with cli_auth_credentials_store = "keyring" or "auto", and serves \
-            it back to scripts and Codex through a get/store/erase protocol. Tokens never go through argv.
+            it back to scripts and Codex through a get/store/erase protocol. Where no keyring is usable \
+            (headless servers, containers, CI), --backend auto (the default) stores it in an encrypted file \
+            instead, and says so. Tokens never go through argv.
 
             EXAMPLES:
               printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token
@@ -33,12 +35,14 @@ public struct CodexCredentialHelper: ParsableCommand {
             (0, "success"),
             (HelperError.Code.notFound.exitStatus, "no credential stored (get, erase)"),
             (HelperError.Code.usage.exitStatus, "usage error"),
-            (HelperError.Code.badInput.exitStatus, "bad input, wrong token type, or unreadable stored record"),
+            (HelperError.Code.badInput.exitStatus, "bad input, wrong token type; tampered, truncated or unreadable stored data"),
+            (HelperError.Code.keyMissing.exitStatus, "the key file of a sealed file is missing"),
             (HelperError.Code.unavailable.exitStatus, "keyring unavailable (no session bus, no Secret Service provider)"),
             (HelperError.Code.internalError.exitStatus, "internal error"),
             (HelperError.Code.ioError.exitStatus, "file I/O error"),
             (HelperError.Code.timeout.exitStatus, "timed out (a D-Bus call or lock took longer than --timeout)"),
-            (HelperError.Code.locked.exitStatus, "keyring locked with nobody to unlock it, or access refused"),
+            (HelperError.Code.locked.exitStatus, "keyring locked with nobody to unlock it, access refused, or wrong passphrase"),
+            (HelperError.Code.insecurePermissions.exitStatus, "a file or directory is a symlink, too open, or not yours"),
         ]
         return rows.map { "  \(String($0.0).padding(3)) \($0.1)" }.joined(separator: "\n")
     }

@@ -1,3 +1,4 @@
+import CredentialCore
 import Foundation
 import TestSupport
 import Testing
@@ -51,3 +52,26 @@ struct CommandLineTests {
         #expect(items.first?.secret == #"{"OPENAI_API_KEY":null,"personal_access_token":"\#(token)"}"#)
     }
 }
+
+@Suite("Documentation in step with the code")
+struct DocumentationTests {
+    /// Every exit status the code can produce is in README's table and in --help, and nothing else is.
+    @Test func exitStatusTablesMatchTheCode() throws {
+        let readme = try String(contentsOfFile: TestPaths.repositoryRoot + "/README.md", encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## Exit status").dropFirst().first)
+        let rows = section.components(separatedBy: "\n## ").first ?? ""
+        let documented = Set(rows.split(separator: "\n").compactMap { line -> Int32? in
+            guard line.hasPrefix("| ") else { return nil }
+            return Int32(line.dropFirst(2).prefix { $0.isNumber })
+        })
+        let sandbox = try KeyringSandbox(.none)
+        let help = try helper(["--help"], in: sandbox).out
+        let inHelp = Set(help.components(separatedBy: "EXIT STATUS:").last!.split(separator: "\n").compactMap {
+            Int32($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber })
+        })
+        let fromCode = Set([0] + HelperError.Code.allCases.map(\.exitStatus))
+        #expect(documented == fromCode, "README: \(documented.sorted()) code: \(fromCode.sorted())")
+        #expect(inHelp == fromCode, "--help: \(inHelp.sorted()) code: \(fromCode.sorted())")
+    }
+}
+
