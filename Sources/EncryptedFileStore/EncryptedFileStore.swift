@@ -208,23 +208,10 @@ public final class EncryptedFileStore: CredentialStore {
         var generator = SystemRandomNumberGenerator()
         for i in key.indices { key[i] = UInt8.random(in: .min ... .max, using: &generator) }
         defer { zero(&key) }
-        let temporary: (fd: Int32, path: String)
+        let temporary = try writePrivateTemporaryFile(prefix: directory + "/.file.key.tmp-", key, purpose: "the key file \(quoted(path))")
+        defer { _ = try? Syscall.unlink(temporary) }
         do {
-            temporary = try Syscall.makeTemporaryFile(prefix: directory + "/.file.key.tmp-")
-        } catch {
-            throw HelperError(.ioError, "Cannot create the key file in \(quoted(directory)): \(error).")
-        }
-        defer { _ = try? Syscall.unlink(temporary.path) }
-        do {
-            defer { Syscall.close(temporary.fd) }
-            try Syscall.fchmod(temporary.fd, 0o600)
-            try Syscall.writeAll(temporary.fd, key)
-            try Syscall.fsync(temporary.fd)
-        } catch {
-            throw HelperError(.ioError, "Cannot write the key file \(quoted(path)): \(error).")
-        }
-        do {
-            try Syscall.link(temporary.path, path)
+            try Syscall.link(temporary, path)
             try? Syscall.syncDirectory(directory)
         } catch {
             guard error.rawValue == EEXIST else {
@@ -351,27 +338,14 @@ public final class EncryptedFileStore: CredentialStore {
     /// Temporary file in the same directory, written and fsynced, renamed over the target, directory fsynced.
     /// A reader sees the old file or the new one, never a mix; a crash leaves one of the two.
     private func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(HelperError) {
-        let temporary: (fd: Int32, path: String)
-        do {
-            temporary = try Syscall.makeTemporaryFile(prefix: path + ".tmp-")
-        } catch {
-            throw HelperError(.ioError, "Cannot create a temporary file beside \(quoted(path)): \(error).")
-        }
+        let temporary = try writePrivateTemporaryFile(prefix: path + ".tmp-", bytes, purpose: quoted(path))
         var renamed = false
-        defer { if !renamed { _ = try? Syscall.unlink(temporary.path) } }
-        do {
-            defer { Syscall.close(temporary.fd) }
-            try Syscall.fchmod(temporary.fd, 0o600)
-            try Syscall.writeAll(temporary.fd, bytes)
-            try Syscall.fsync(temporary.fd)
-        } catch {
-            throw HelperError(.ioError, "Cannot write \(quoted(temporary.path)): \(error). The previous file is unchanged.")
-        }
+        defer { if !renamed { _ = try? Syscall.unlink(temporary) } }
         if let info = try? Syscall.fileStatus(path, followLinks: false), info.st_mode & S_IFMT == S_IFDIR {
             throw HelperError(.ioError, "\(quoted(path)) is a directory; cannot store the credential there.")
         }
         do {
-            try Syscall.rename(temporary.path, path)
+            try Syscall.rename(temporary, path)
             renamed = true
         } catch {
             throw HelperError(.ioError, "Cannot replace \(quoted(path)): \(error). The previous file is unchanged.")
@@ -381,6 +355,26 @@ public final class EncryptedFileStore: CredentialStore {
         } catch {
             throw HelperError(.ioError, "Stored, but could not make it durable (fsync of \(quoted(directory))): \(error).")
         }
+    }
+
+    /// A new 0600 file `<prefix>XXXXXX` holding `bytes`, written and fsynced; removed again if that fails.
+    private func writePrivateTemporaryFile(prefix: String, _ bytes: [UInt8], purpose: String) throws(HelperError) -> String {
+        let temporary: (fd: Int32, path: String)
+        do {
+            temporary = try Syscall.makeTemporaryFile(prefix: prefix)
+        } catch {
+            throw HelperError(.ioError, "Cannot create a temporary file for \(purpose): \(error).")
+        }
+        do {
+            defer { Syscall.close(temporary.fd) }
+            try Syscall.fchmod(temporary.fd, 0o600)
+            try Syscall.writeAll(temporary.fd, bytes)
+            try Syscall.fsync(temporary.fd)
+        } catch {
+            _ = try? Syscall.unlink(temporary.path)
+            throw HelperError(.ioError, "Cannot write \(purpose): \(error). Nothing was changed.")
+        }
+        return temporary.path
     }
 
     static func baseName(of path: String) -> String {
