@@ -60,25 +60,62 @@ public final class CredentialService {
         public var expectation: TokenExpectation
         public var expiresIn: String?
         public var expiresAt: String?
-        public init(codexHome: String?, expectation: TokenExpectation, expiresIn: String? = nil, expiresAt: String? = nil) {
+        /// The token's name on the workspace's Access tokens page (`--name`).
+        public var name: String?
+        /// Warn when the credential expires within this many seconds (`--warn-within`, default 7 days).
+        public var warnWithin: Int64
+        public init(codexHome: String?, expectation: TokenExpectation, expiresIn: String? = nil, expiresAt: String? = nil,
+                    name: String? = nil, warnWithin: Int64 = 7 * 86_400) {
             self.codexHome = codexHome
             self.expectation = expectation
             self.expiresIn = expiresIn
             self.expiresAt = expiresAt
+            self.name = name
+            self.warnWithin = warnWithin
         }
     }
 
+    /// Runs a smoke test with a candidate credential in its environment; returns its exit status (128+signal
+    /// when it died of a signal).
+    public typealias SmokeTest = (_ variable: String, _ token: String) throws(HelperError) -> Int32
+
     /// Validates the token, stores the record Codex would store, and tells the person what happened.
     public func login(rawToken: [UInt8], options: LoginOptions) throws(HelperError) {
+        try storeValidated(rawToken: rawToken, options: options, smokeTest: nil)
+    }
+
+    /// `rotate`: the same as login, but when a smoke test is given, the new credential is committed only if the test
+    /// passes with it; otherwise the old one stays and the test's exit status is passed through.
+    public func rotate(rawToken: [UInt8], options: LoginOptions, smokeTest: SmokeTest?) throws(HelperError) {
+        try storeValidated(rawToken: rawToken, options: options, smokeTest: smokeTest)
+        environment.errors.line(
+            "Now revoke the old token on the workspace's Access tokens page; nothing on this machine uses it any more.")
+    }
+
+    private func storeValidated(rawToken: [UInt8], options: LoginOptions, smokeTest: SmokeTest?) throws(HelperError) {
         let now = environment.now()
         let home = try CodexHome.resolve(explicit: options.codexHome, environment: environment.variables)
         let token = try TokenClassifier.classify(rawToken, expecting: options.expectation, now: now)
         let declared = try declaredExpiry(expiresIn: options.expiresIn, expiresAt: options.expiresAt, now: now)
         let expiry = try reconcileExpiry(token: token, declared: declared, now: now, origin: "--expires-in/--expires-at")
-        let outcome = try save(token, home: home, expiresAt: expiry, createdAt: now)
-
+        let name = try validatedName(options.name)
         let errors = environment.errors
-        var summary = "Stored the \(token.kind.displayName) for \(home.path) in \(outcome.location)"
+
+        if let smokeTest {
+            let variable = token.kind == .apiKey ? "CODEX_API_KEY" : "CODEX_ACCESS_TOKEN"
+            let status = try smokeTest(variable, token.token)
+            guard status == 0 else {
+                throw HelperError(
+                    .badInput,
+                    "The smoke test failed with the new \(token.kind.displayName) (exit status \(status)); the new token "
+                        + "was discarded and the stored credential is unchanged.",
+                    passedThroughStatus: status)
+            }
+            errors.line("The smoke test passed with the new \(token.kind.displayName).")
+        }
+        let outcome = try save(token, home: home, expiresAt: expiry, createdAt: now, name: name)
+
+        var summary = "Stored the \(token.kind.displayName)\(name.map { " '\($0)'" } ?? "") for \(home.path) in \(outcome.location)"
         summary += outcome.replacedExisting ? ", replacing the previous credential" : ""
         errors.line(summary + " (account \(home.account)).")
         if outcome.duplicatesRemoved > 0 {
@@ -87,18 +124,36 @@ public final class CredentialService {
         for warning in outcome.warnings { errors.line("Warning: \(warning)") }
         if let expiry {
             errors.line("It expires at \(expiry.rfc3339).")
+            if expiry.secondsSinceEpoch - now.secondsSinceEpoch <= options.warnWithin {
+                errors.line("Warning: that is within \(Self.describeSeconds(options.warnWithin)); plan its rotation.")
+            }
         } else if token.kind == .personalAccessToken {
             errors.line(
-                "Its expiry is not known (at- tokens do not carry one); record it with --expires-in (e.g. 30d) or --expires-at.")
+                "Warning: its expiry is not known (at- tokens do not carry one); record it with --expires-in (e.g. 30d) "
+                    + "or --expires-at, so that status and get can warn before it stops working.")
         }
         try removePlaintextAuthJSON(home, announce: true)
         if outcome.backend == "file" {
             errors.line(
-                "Note: Codex does not read the encrypted file itself. Hand it the token in the environment, e.g. "
-                    + "CODEX_ACCESS_TOKEN=\"$(codex-credential-helper get --format token)\" codex exec …")
+                "Note: Codex does not read the encrypted file itself. Run it with the token in its environment: "
+                    + "codex-credential-helper exec -- codex exec …")
         } else {
             warnIfCodexIgnoresKeyring(home)
         }
+    }
+
+    static func describeSeconds(_ seconds: Int64) -> String {
+        seconds % 86_400 == 0 ? "\(seconds / 86_400) day\(seconds == 86_400 ? "" : "s")" : "\(seconds / 3600) hours"
+    }
+
+    func validatedName(_ name: String?) throws(HelperError) -> String? {
+        guard let name else { return nil }
+        guard !name.isEmpty, name.count <= 100,
+            !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw HelperError(.usage, "A token name is 1 to 100 characters, without control characters or line breaks.")
+        }
+        return name
     }
 
     /// Erases every copy the helper knows of for the Codex home: the store's and a plaintext auth.json.
@@ -124,16 +179,42 @@ public final class CredentialService {
 
     // MARK: - get / store / erase
 
+    public struct GetOptions: Sendable {
+        public var format: OutputFormat
+        /// Report a `CODEX_ACCESS_TOKEN` in the environment first, as Codex uses it first (`--no-env` turns it off).
+        public var useEnvironment: Bool
+        /// Print an expired credential anyway (`--allow-expired`), for inspection.
+        public var allowExpired: Bool
+        public init(format: OutputFormat, useEnvironment: Bool = true, allowExpired: Bool = false) {
+            self.format = format
+            self.useEnvironment = useEnvironment
+            self.allowExpired = allowExpired
+        }
+    }
+
     /// Prints the credential for the request's Codex home in `format`.
     public func get(request: WireRequest, codexHome flag: String?, format: OutputFormat) throws(HelperError) {
+        try get(request: request, codexHome: flag, options: GetOptions(format: format, useEnvironment: false))
+    }
+
+    public func get(request: WireRequest, codexHome flag: String?, options: GetOptions) throws(HelperError) {
         let home = try resolveHome(request: request, flag: flag)
-        let credential = try load(home)
+        let credential: Credential
+        if options.useEnvironment, let fromEnvironment = try environmentCredential(home) {
+            credential = fromEnvironment
+        } else {
+            credential = try load(home)
+        }
         if let kind = request["kind"], kind != credential.decoded.kind.rawValue {
             throw HelperError(
                 .notFound,
-                "The credential stored for \(home.path) is a \(credential.decoded.kind.displayName), not the requested kind '\(AuthRecord.sanitized(kind))'.")
+                "The credential for \(home.path) is a \(credential.decoded.kind.displayName), not the requested kind '\(AuthRecord.sanitized(kind))'.")
         }
-        switch format {
+        let expiry = credential.metadata?.expiresAt ?? jwtExpiry(credential)
+        if !options.allowExpired, let expiry, expiry <= environment.now() {
+            throw expiredError(credential, expiry: expiry)
+        }
+        switch options.format {
         case .token:
             guard let token = credential.decoded.token else { throw noBearerToken() }
             environment.output.write(Array((token + "\n").utf8))
@@ -145,9 +226,137 @@ public final class CredentialService {
             fields.append(("codex_home", home.path))
             fields.append(("account", home.account))
             fields.append(("backend", credential.backend))
-            if let expiry = credential.metadata?.expiresAt ?? jwtExpiry(credential) { fields.append(("expires_at", expiry.rfc3339)) }
+            if let name = credential.metadata?.name { fields.append(("name", name)) }
+            if let expiry { fields.append(("expires_at", expiry.rfc3339)) }
             if let created = credential.metadata?.createdAt { fields.append(("created_at", created.rfc3339)) }
             environment.output.write(WireFormat.write(fields))
+        }
+    }
+
+    /// `CODEX_ACCESS_TOKEN` from the environment (trimmed; empty means unset), as a credential: Codex uses it before
+    /// anything stored.
+    public func environmentCredential(_ home: CodexHome) throws(HelperError) -> Credential? {
+        guard let raw = environment.variables["CODEX_ACCESS_TOKEN"], !TokenClassifier.trimmed(Array(raw.utf8)).isEmpty else {
+            return nil
+        }
+        let token: ClassifiedToken
+        do {
+            token = try TokenClassifier.classify(Array(raw.utf8), expecting: .accessToken, now: environment.now())
+        } catch {
+            throw HelperError(
+                .badInput,
+                "CODEX_ACCESS_TOKEN is set in the environment but is not usable: \(error.message) Unset it, or pass "
+                    + "--no-env to read the stored credential.")
+        }
+        let record = AuthRecord.encode(token)
+        let decoded = AuthRecord.Decoded(kind: token.kind, token: token.token, json: .null)
+        let metadata = CredentialMetadata(
+            codexHome: home.path, kind: token.kind, expiresAt: token.expiresAt, createdAt: nil,
+            fingerprint: CredentialMetadata.fingerprint(token: token.token, record: record))
+        return Credential(home: home, decoded: decoded, record: record, metadata: metadata, backend: "environment",
+                          location: "the CODEX_ACCESS_TOKEN environment variable")
+    }
+
+    /// The variable and token `exec` puts into the child's environment. Refuses an expired credential, and kinds
+    /// that have no bearer token for Codex's environment variables.
+    public func execCredential(codexHome: String?) throws(HelperError) -> (variable: String, token: String) {
+        let home = try CodexHome.resolve(explicit: codexHome, environment: environment.variables)
+        let credential = try load(home)
+        if let expiry = credential.metadata?.expiresAt ?? jwtExpiry(credential), expiry <= environment.now() {
+            throw expiredError(credential, expiry: expiry)
+        }
+        switch credential.decoded.kind {
+        case .personalAccessToken, .agentIdentity:
+            guard let token = credential.decoded.token else { throw noBearerToken() }
+            return ("CODEX_ACCESS_TOKEN", token)
+        case .apiKey:
+            guard let token = credential.decoded.token else { throw noBearerToken() }
+            return ("CODEX_API_KEY", token)
+        case .chatgpt:
+            throw HelperError(
+                .badStoredData,
+                "The credential for \(home.path) is a ChatGPT login, which Codex reads from its own storage and "
+                    + "refreshes itself; exec passes only access tokens and API keys. Run codex directly.")
+        }
+    }
+
+    func expiredError(_ credential: Credential, expiry: Timestamp) -> HelperError {
+        let replace = credential.decoded.kind == .apiKey
+            ? "Create a new key, then: printf '%s' \"$KEY\" | codex-credential-helper rotate --with-api-key"
+            : "Create a new token on the workspace's Access tokens page, then: printf '%s' \"$TOKEN\" | "
+                + "codex-credential-helper rotate"
+        return HelperError(
+            .expired,
+            "The \(credential.decoded.kind.displayName) for \(credential.home.path) (\(credential.backend)) expired at "
+                + "\(expiry.rfc3339). \(replace)")
+    }
+
+    /// Every credential the store can see, one line each (or JSON). Never a secret.
+    public func list(json: Bool) throws(HelperError) {
+        var known: [CodexHome] = []
+        if let home = try? CodexHome.resolve(explicit: nil, environment: environment.variables) { known.append(home) }
+        let entries = try store.list(knownHomes: known)
+        let now = environment.now()
+        var rows: [[(String, String?)]] = []
+        for entry in entries {
+            var kind: String?
+            var metadata: CredentialMetadata?
+            var problem = entry.problem
+            if let stored = entry.stored {
+                do {
+                    let decoded = try AuthRecord.decode(stored.secret)
+                    kind = decoded.kind.rawValue
+                    metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
+                    if metadata?.expiresAt == nil, decoded.kind == .agentIdentity, let token = decoded.token {
+                        let expiry = (try? TokenClassifier.classify(
+                            Array(token.utf8), expecting: .accessToken, now: Timestamp(secondsSinceEpoch: 0)))?.expiresAt
+                        metadata = metadata ?? CredentialMetadata(
+                            codexHome: entry.codexHome ?? "", kind: decoded.kind, expiresAt: nil, createdAt: nil,
+                            fingerprint: "")
+                        metadata?.expiresAt = expiry
+                    }
+                } catch {
+                    problem = error.message
+                }
+            }
+            let expiry = metadata?.expiresAt
+            rows.append([
+                ("account", entry.account), ("codex_home", entry.codexHome), ("name", metadata?.name), ("kind", kind),
+                ("backend", entry.backend), ("expires_at", expiry?.rfc3339),
+                ("expired", expiry.map { $0 <= now ? "true" : "false" }), ("created_at", metadata?.createdAt?.rfc3339),
+                ("problem", problem),
+            ])
+        }
+        if json {
+            let array = JSONValue.array(rows.map { row in
+                .object(row.map { key, value in
+                    if key == "expired" { return (key, value.map { .bool($0 == "true") } ?? .null) }
+                    return (key, value.map(JSONValue.string) ?? .null)
+                })
+            })
+            environment.output.write(array.compactBytes + [0x0A])
+            return
+        }
+        guard !rows.isEmpty else {
+            environment.errors.line("No credentials stored.")
+            return
+        }
+        let columns = ["ACCOUNT", "CODEX_HOME", "NAME", "KIND", "BACKEND", "EXPIRES", "CREATED"]
+        let keys = ["account", "codex_home", "name", "kind", "backend", "expires_at", "created_at"]
+        var table = [columns]
+        for row in rows {
+            let values = Dictionary(row.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+            var line = keys.map { (values[$0] ?? nil) ?? "-" }
+            if values["expired"] == "true" { line[5] += " (EXPIRED)" }
+            if let problem = values["problem"] ?? nil { line[3] = "? (\(problem))" }
+            table.append(line)
+        }
+        let widths = columns.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+        for line in table {
+            let text = line.enumerated().map { index, cell in
+                index == line.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+            }.joined(separator: "  ")
+            environment.output.line(text)
         }
     }
 
@@ -197,7 +406,13 @@ public final class CredentialService {
             }
             created = parsed
         }
-        let outcome = try save(token, home: home, expiresAt: expiry, createdAt: created)
+        let name: String?
+        do {
+            name = try validatedName(request["name"])
+        } catch {
+            throw HelperError(.badInput, error.message)
+        }
+        let outcome = try save(token, home: home, expiresAt: expiry, createdAt: created, name: name)
         for warning in outcome.warnings { environment.errors.line("Warning: \(warning)") }
         try removePlaintextAuthJSON(home, announce: true)
     }
@@ -244,13 +459,13 @@ public final class CredentialService {
             backend: stored.backend, location: stored.location)
     }
 
-    func save(_ token: ClassifiedToken, home: CodexHome, expiresAt: Timestamp?, createdAt: Timestamp) throws(HelperError)
-        -> SaveOutcome
+    func save(_ token: ClassifiedToken, home: CodexHome, expiresAt: Timestamp?, createdAt: Timestamp, name: String?)
+        throws(HelperError) -> SaveOutcome
     {
         let record = AuthRecord.encode(token)
         let metadata = CredentialMetadata(
             codexHome: home.path, kind: token.kind, expiresAt: expiresAt, createdAt: createdAt,
-            fingerprint: CredentialMetadata.fingerprint(token: token.token, record: record))
+            fingerprint: CredentialMetadata.fingerprint(token: token.token, record: record), name: name)
         return try store.save(home, secret: record, metadata: metadata.attributes)
     }
 

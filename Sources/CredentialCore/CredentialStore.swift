@@ -50,6 +50,28 @@ public protocol CredentialStore: AnyObject {
     func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome
     /// Removes every copy for `home`; returns how many were removed.
     func erase(_ home: CodexHome) throws(HelperError) -> Int
+    /// Every credential this store can see: all Codex accounts in the keyring; for the file, the Codex homes it
+    /// has written to and `knownHomes`.
+    func list(knownHomes: [CodexHome]) throws(HelperError) -> [ListedCredential]
+}
+
+/// One entry of `list`.
+public struct ListedCredential: Sendable {
+    public var account: String
+    /// From the item's metadata or the file's content; nil for an item Codex wrote itself.
+    public var codexHome: String?
+    /// nil when the entry could not be read (a locked item, a passphrase that is not available); `problem` says why.
+    public var stored: StoredCredential?
+    public var backend: String
+    public var problem: String?
+
+    public init(account: String, codexHome: String?, stored: StoredCredential?, backend: String, problem: String? = nil) {
+        self.account = account
+        self.codexHome = codexHome
+        self.stored = stored
+        self.backend = backend
+        self.problem = problem
+    }
 }
 
 /// The non-secret facts stored beside a credential, tied to it by a fingerprint so that facts left over
@@ -59,6 +81,8 @@ public struct CredentialMetadata: Equatable, Sendable {
     public var kind: CredentialKind
     public var expiresAt: Timestamp?
     public var createdAt: Timestamp?
+    /// The name the token was given on the workspace's Access tokens page (`login --name`).
+    public var name: String?
     /// First 16 hex digits of SHA-256 over the bearer token (or the record, when it has no bearer token).
     public var fingerprint: String
 
@@ -68,15 +92,18 @@ public struct CredentialMetadata: Equatable, Sendable {
         public static let expiresAt = "expires_at"
         public static let createdAt = "created_at"
         public static let fingerprint = "fingerprint"
-        public static let all = [codexHome, kind, expiresAt, createdAt, fingerprint]
+        public static let name = "name"
+        public static let all = [codexHome, kind, expiresAt, createdAt, fingerprint, name]
     }
 
-    public init(codexHome: String, kind: CredentialKind, expiresAt: Timestamp?, createdAt: Timestamp?, fingerprint: String) {
+    public init(codexHome: String, kind: CredentialKind, expiresAt: Timestamp?, createdAt: Timestamp?,
+                fingerprint: String, name: String? = nil) {
         self.codexHome = codexHome
         self.kind = kind
         self.expiresAt = expiresAt
         self.createdAt = createdAt
         self.fingerprint = fingerprint
+        self.name = name
     }
 
     public static func fingerprint(token: String?, record: [UInt8]) -> String {
@@ -87,6 +114,7 @@ public struct CredentialMetadata: Equatable, Sendable {
         var out = [Key.codexHome: codexHome, Key.kind: kind.rawValue, Key.fingerprint: fingerprint]
         if let expiresAt { out[Key.expiresAt] = expiresAt.rfc3339 }
         if let createdAt { out[Key.createdAt] = createdAt.rfc3339 }
+        if let name { out[Key.name] = name }
         return out
     }
 
@@ -101,6 +129,6 @@ public struct CredentialMetadata: Equatable, Sendable {
             kind: decoded.kind,
             expiresAt: attributes[Key.expiresAt].flatMap { Timestamp(rfc3339: $0) },
             createdAt: attributes[Key.createdAt].flatMap { Timestamp(rfc3339: $0) },
-            fingerprint: expected)
+            fingerprint: expected, name: attributes[Key.name])
     }
 }

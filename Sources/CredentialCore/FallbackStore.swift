@@ -74,6 +74,20 @@ public final class FallbackStore: CredentialStore {
         return removed
     }
 
+    public func list(knownHomes: [CodexHome]) throws(HelperError) -> [ListedCredential] {
+        var entries: [ListedCredential] = []
+        do {
+            entries = try primary.list(knownHomes: knownHomes)
+        } catch where Self.keyringUnusable(error) {
+            if error.code != .unavailable {
+                entries.append(ListedCredential(
+                    account: "-", codexHome: nil, stored: nil, backend: primary.backendName,
+                    problem: error.reason ?? error.message))
+            }
+        }
+        return entries + (try fallback.list(knownHomes: knownHomes))
+    }
+
     /// When the credential was stored, by its own metadata (ignored if it does not describe this record).
     static func createdAt(_ stored: StoredCredential) -> Timestamp {
         guard let decoded = try? AuthRecord.decode(stored.secret),

@@ -26,6 +26,12 @@ public struct HelperError: Error, Equatable, CustomStringConvertible {
         case insecurePermissions
         /// A bug in the helper: an invariant failed.
         case internalError
+        /// The stored credential has expired.
+        case expired
+        /// `exec`: the command was not found.
+        case commandNotFound
+        /// `exec`: the command was found but cannot be run.
+        case commandNotExecutable
 
         /// The process exit status, sysexits-style. README's table is generated from the same values.
         public var exitStatus: Int32 {
@@ -40,6 +46,9 @@ public struct HelperError: Error, Equatable, CustomStringConvertible {
             case .locked, .wrongPassphrase: return 77
             case .keyMissing: return 66
             case .insecurePermissions: return 78
+            case .expired: return 67
+            case .commandNotFound: return 127
+            case .commandNotExecutable: return 126
             }
         }
     }
@@ -48,12 +57,18 @@ public struct HelperError: Error, Equatable, CustomStringConvertible {
     public var message: String
     /// A few words for a one-line notice ("no session bus", "collection locked"), where the backend knows them.
     public var reason: String?
+    /// An exit status passed through from a child process (rotate's smoke test), instead of the code's own.
+    public var passedThroughStatus: Int32?
 
-    public init(_ code: Code, _ message: String, reason: String? = nil) {
+    public init(_ code: Code, _ message: String, reason: String? = nil, passedThroughStatus: Int32? = nil) {
         self.code = code
         self.message = message
         self.reason = reason
+        self.passedThroughStatus = passedThroughStatus
     }
+
+    /// The status the process exits with.
+    public var exitStatus: Int32 { passedThroughStatus ?? code.exitStatus }
 
     public var description: String { message }
 }

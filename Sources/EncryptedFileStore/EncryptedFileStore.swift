@@ -75,17 +75,71 @@ public final class EncryptedFileStore: CredentialStore {
     // MARK: - CredentialStore
 
     public func load(_ home: CodexHome) throws(HelperError) -> StoredCredential? {
-        let path = filePath(for: home)
+        guard let (payload, stored) = try open(filePath(for: home)), payload.codexHome == home.path else { return nil }
+        return stored
+    }
+
+    /// Opens the sealed file at `path`: nil when there is none.
+    private func open(_ path: String) throws(HelperError) -> (Payload, StoredCredential)? {
         guard let sealed = try readSealedFile(path) else { return nil }
         let (header, headerLength) = try SealedFormat.readHeader(sealed, path: path)
         let key = try key(for: header, path: path, purpose: .open)
         var plaintext = try SealedFormat.open(sealed, header: header, headerLength: headerLength, key: key, path: path)
         defer { zero(&plaintext) }
         let payload = try Payload.decode(plaintext, path: path)
-        guard payload.codexHome == home.path else { return nil }
-        return StoredCredential(
+        let stored = StoredCredential(
             secret: payload.record, metadata: payload.metadata,
             location: "\(displayName) \(path) (\(header.keyMode) mode)", backend: backendName)
+        return (payload, stored)
+    }
+
+    /// The sealed files of the Codex homes this store has written to (a registry beside the key file) and of
+    /// `knownHomes`; or the one `--file`.
+    public func list(knownHomes: [CodexHome]) throws(HelperError) -> [ListedCredential] {
+        var paths: [String] = []
+        if let filePath = options.filePath {
+            paths = [filePath]
+        } else {
+            for home in registeredHomes() + knownHomes.map(\.path) {
+                let path = home + "/" + Self.defaultFileName
+                if !paths.contains(path) { paths.append(path) }
+            }
+        }
+        var entries: [ListedCredential] = []
+        for path in paths {
+            do {
+                guard let (payload, stored) = try open(path) else { continue }
+                entries.append(ListedCredential(
+                    account: payload.account, codexHome: payload.codexHome, stored: stored, backend: backendName))
+            } catch {
+                entries.append(ListedCredential(
+                    account: "-", codexHome: Self.directory(of: path), stored: nil, backend: backendName,
+                    problem: error.reason ?? error.message))
+            }
+        }
+        return entries
+    }
+
+    // MARK: - Registry of Codex homes (paths only, no secrets), so that `list` finds every sealed file.
+
+    private var registryPath: String { Self.directory(of: options.keyFilePath) + "/homes" }
+
+    func registeredHomes() -> [String] {
+        guard let bytes = try? Syscall.readFile(registryPath, limit: 1024 * 1024) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init).filter { $0.hasPrefix("/") }
+    }
+
+    private func updateRegistry(adding: String?, removing: String?) {
+        let directory = Self.directory(of: registryPath)
+        guard (try? ensurePrivateDirectory(directory, create: true, strict: true)) != nil,
+            let lock = try? FileLock.acquire(path: registryPath + ".lock", timeoutMilliseconds: options.lockTimeoutMilliseconds)
+        else { return }
+        defer { lock.unlock() }
+        var homes = registeredHomes()
+        if let removing { homes.removeAll { $0 == removing } }
+        if let adding, !homes.contains(adding) { homes.append(adding) }
+        let text = homes.map { $0 + "\n" }.joined()
+        try? writeAtomically(Array(text.utf8), to: registryPath, directory: directory)
     }
 
     public func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome {
@@ -103,6 +157,7 @@ public final class EncryptedFileStore: CredentialStore {
         defer { zero(&plaintext) }
         let sealed = try SealedFormat.seal(plaintext, key: key, header: header)
         try writeAtomically(sealed, to: path, directory: directory)
+        if options.filePath == nil, !registeredHomes().contains(home.path) { updateRegistry(adding: home.path, removing: nil) }
         return SaveOutcome(
             location: "\(displayName) \(path) (\(header.keyMode) mode)", backend: backendName,
             replacedExisting: existing != nil)
@@ -122,6 +177,7 @@ public final class EncryptedFileStore: CredentialStore {
             throw HelperError(.ioError, "Cannot remove \(quoted(path)): \(error).")
         }
         try? Syscall.syncDirectory(directory)
+        if options.filePath == nil { updateRegistry(adding: nil, removing: home.path) }
         return 1
     }
 

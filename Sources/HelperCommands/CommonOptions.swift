@@ -168,6 +168,6 @@ func runReportingErrors(_ body: () throws(HelperError) -> Void) throws {
         try body()
     } catch {
         FileDescriptorWriter(fd: 2).line("codex-credential-helper: \(error.message)")
-        throw ExitCode(error.code.exitStatus)
+        throw ExitCode(error.exitStatus)
     }
 }

@@ -11,7 +11,7 @@ struct Login: ParsableCommand {
             itself would store, in Codex's own keyring item, and removes a plaintext auth.json.
 
             EXAMPLES:
-              printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token
+              printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token --name release-ci
               codex-credential-helper login --with-access-token --expires-in 30d      # prompts, no echo
               printf '%s' "$OPENAI_API_KEY" | codex-credential-helper login --with-api-key
             """)
@@ -22,12 +22,7 @@ struct Login: ParsableCommand {
     @Flag(help: "Read a Platform API key (sk-…).")
     var withApiKey = false
 
-    @Option(help: ArgumentHelp("Record that the token expires after this long (12h, 30d, 90d).", valueName: "duration"))
-    var expiresIn: String?
-
-    @Option(help: ArgumentHelp("Record that the token expires at this date or RFC 3339 time.", valueName: "date"))
-    var expiresAt: String?
-
+    @OptionGroup var token: TokenOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -35,30 +30,15 @@ struct Login: ParsableCommand {
             throw ValidationError(
                 "Choose one of --with-access-token or --with-api-key (a browser login is `codex login` itself).")
         }
-        if expiresIn != nil && expiresAt != nil { throw ValidationError("Give --expires-in or --expires-at, not both.") }
     }
 
     func run() throws {
         try runReportingErrors { () throws(HelperError) in
             let service = try common.makeService()
-            let limit = 1024 * 1024
-            var raw: [UInt8]
-            if SystemIO.stdinIsTerminal {
-                raw = try SystemIO.promptHidden(
-                    withApiKey ? "Paste the API key (input is hidden): " : "Paste the Codex access token (input is hidden): ",
-                    limit: limit)
-            } else {
-                raw = try SystemIO.readStandardInput(limit: limit)
-            }
+            var raw = try readToken(
+                prompt: withApiKey ? "Paste the API key (input is hidden): " : "Paste the Codex access token (input is hidden): ")
             defer { for i in raw.indices { raw[i] = 0 } }
-            if raw.count > limit {
-                throw HelperError(.badInput, "The input is over 1 MiB; a token is at most 64 KiB. Nothing was stored.")
-            }
-            try service.login(
-                rawToken: raw,
-                options: .init(
-                    codexHome: common.codexHome, expectation: withApiKey ? .apiKey : .accessToken,
-                    expiresIn: expiresIn, expiresAt: expiresAt))
+            try service.login(rawToken: raw, options: token.loginOptions(codexHome: common.codexHome, apiKey: withApiKey))
         }
     }
 }

@@ -13,7 +13,10 @@ struct Get: ParsableCommand {
         abstract: "Print the stored credential (key=value lines, the token alone, or Codex's JSON record).",
         discussion: """
             Any request is accepted, including an empty or closed standard input (a terminal is not read). \
-            Prints nothing on stdout and exits 1 when no credential is stored.
+            Prints nothing on stdout and exits 1 when no credential is stored, 67 when it has expired. When \
+            CODEX_ACCESS_TOKEN is set (and not empty), that is what Codex uses, so get reports it, with \
+            backend=environment, unless --no-env. As Codex's token command (stdin closed, 5 s): \
+            args = ["get", "--format", "token", "--timeout", "3"].
 
             EXAMPLES:
               codex-credential-helper get --format token
@@ -26,13 +29,21 @@ struct Get: ParsableCommand {
     @Option(help: ArgumentHelp("Output: kv (key=value lines), token (the token alone), codex-json (the exact record)."))
     var format: OutputFormat = .keyValue
 
+    @Flag(help: "Ignore CODEX_ACCESS_TOKEN in the environment (which Codex itself would use first).")
+    var noEnv = false
+
+    @Flag(help: "Print an expired credential anyway (for inspection).")
+    var allowExpired = false
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         try runReportingErrors { () throws(HelperError) in
             var reader = SystemIO.requestReader()
             let request = try WireFormat.readRequest(from: &reader)
-            try common.makeService().get(request: request, codexHome: common.codexHome, format: format)
+            try common.makeService().get(
+                request: request, codexHome: common.codexHome,
+                options: .init(format: format, useEnvironment: !noEnv, allowExpired: allowExpired))
         }
     }
 }

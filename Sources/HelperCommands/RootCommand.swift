@@ -18,13 +18,14 @@ public struct CodexCredentialHelper: ParsableCommand {
             EXAMPLES:
               printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token
               codex-credential-helper get --format token
+              codex-credential-helper exec -- codex exec "run the tests and fix what fails"
               codex-credential-helper logout
 
             EXIT STATUS:
             \(exitStatusTable)
             """,
         version: version,
-        subcommands: [Login.self, Logout.self, Get.self, Store.self, Erase.self, Status.self]
+        subcommands: [Login.self, Logout.self, Get.self, Store.self, Erase.self, Exec.self, Rotate.self, List.self, Status.self]
     )
 
     public init() {}
@@ -43,6 +44,9 @@ public struct CodexCredentialHelper: ParsableCommand {
             (HelperError.Code.timeout.exitStatus, "timed out (a D-Bus call or lock took longer than --timeout)"),
             (HelperError.Code.locked.exitStatus, "keyring locked with nobody to unlock it, access refused, or wrong passphrase"),
             (HelperError.Code.insecurePermissions.exitStatus, "a file or directory is a symlink, too open, or not yours"),
+            (HelperError.Code.expired.exitStatus, "the credential has expired (get, exec)"),
+            (HelperError.Code.commandNotExecutable.exitStatus, "exec: the command cannot be run"),
+            (HelperError.Code.commandNotFound.exitStatus, "exec: the command was not found"),
         ]
         return rows.map { "  \(String($0.0).padding(3)) \($0.1)" }.joined(separator: "\n")
     }

@@ -25,6 +25,13 @@ struct Status: ParsableCommand {
     @Flag(help: "Also write, read back and erase a throwaway credential in the chosen backend.")
     var check = false
 
+    @Option(help: ArgumentHelp("Warn when the credential expires within this long.", valueName: "duration"))
+    var warnWithin: String = "7d"
+
+    func validate() throws {
+        if DurationText.seconds(warnWithin) == nil { throw ValidationError("--warn-within takes a duration such as 7d.") }
+    }
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -32,7 +39,10 @@ struct Status: ParsableCommand {
             let environment = SystemIO.helperEnvironment()
             let backends = try common.makeBackends(environment: environment.variables)
             let home = try CodexHome.resolve(explicit: common.codexHome, environment: environment.variables)
-            try StatusReport(home: home, backends: backends, environment: environment).run(check: check)
+            try StatusReport(
+                home: home, backends: backends, environment: environment,
+                warnWithin: DurationText.seconds(warnWithin) ?? 7 * 86_400
+            ).run(check: check)
         }
     }
 }
@@ -42,6 +52,7 @@ struct StatusReport {
     let home: CodexHome
     let backends: Backends
     let environment: HelperEnvironment
+    let warnWithin: Int64
 
     private func row(_ label: String, _ text: String) {
         environment.output.line(label.padding(toLength: 16) + text)
@@ -96,13 +107,29 @@ struct StatusReport {
         row("Key file", "\(file.options.keyFilePath)" + (keyFilePresent ? " (present)" : " (none yet)"))
 
         // Where the credential is.
-        var found: [String] = []
+        var found: [(text: String, token: String?)] = []
         if keyringFailure == nil || keyringUsable {
             found += describe(from: backends.keyring)
         }
         found += describe(from: file)
-        if found.isEmpty { found = ["none stored"] }
-        for (index, text) in found.enumerated() { row(index == 0 ? "Credential" : "", text) }
+        if found.isEmpty { row("Credential", "none stored") }
+        for (index, entry) in found.enumerated() { row(index == 0 ? "Credential" : "", entry.text) }
+
+        // A CODEX_ACCESS_TOKEN in the environment wins over any stored login in Codex.
+        if let raw = environment.variables["CODEX_ACCESS_TOKEN"] {
+            let fromEnvironment = String(decoding: TokenClassifier.trimmed(Array(raw.utf8)), as: UTF8.self)
+            if !fromEnvironment.isEmpty {
+                let stored = found.compactMap(\.token)
+                if stored.isEmpty {
+                    row("Environment", "CODEX_ACCESS_TOKEN is set; Codex uses it (nothing is stored)")
+                } else if stored.contains(fromEnvironment) {
+                    row("Environment", "CODEX_ACCESS_TOKEN is set and matches the stored credential")
+                } else {
+                    row("Environment", "WARNING: CODEX_ACCESS_TOKEN is set and differs from the stored credential. "
+                        + "Codex uses the variable first, so the stored login is ignored; unset it if it is stale.")
+                }
+            }
+        }
 
         // What Codex will do.
         let text = (try? Syscall.readFile(home.configTOMLPath, limit: 4 * 1024 * 1024)).flatMap { $0 }
@@ -126,22 +153,37 @@ struct StatusReport {
         }
     }
 
-    private func describe(from store: any CredentialStore) -> [String] {
+    private func describe(from store: any CredentialStore) -> [(text: String, token: String?)] {
         do {
             guard let stored = try store.load(home) else { return [] }
             let decoded = try AuthRecord.decode(stored.secret)
             let metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
-            var text = "\(decoded.kind.displayName) in \(stored.location)"
-            if let expiry = metadata?.expiresAt {
-                let days = (expiry.secondsSinceEpoch - environment.now().secondsSinceEpoch) / 86_400
-                text += expiry <= environment.now() ? ", EXPIRED at \(expiry.rfc3339)" : ", expires \(expiry.rfc3339) (in \(days) days)"
-            } else {
-                text += ", expiry unknown"
+            var text = "\(decoded.kind.displayName)\(metadata?.name.map { " '\($0)'" } ?? "") in \(stored.location)"
+            var expiry = metadata?.expiresAt
+            if expiry == nil, decoded.kind == .agentIdentity, let token = decoded.token {
+                expiry = (try? TokenClassifier.classify(
+                    Array(token.utf8), expecting: .accessToken, now: Timestamp(secondsSinceEpoch: 0)))?.expiresAt
             }
-            return [text]
+            let now = environment.now()
+            if let expiry {
+                let remaining = expiry.secondsSinceEpoch - now.secondsSinceEpoch
+                if remaining <= 0 {
+                    text += ", EXPIRED at \(expiry.rfc3339): replace it (rotate)"
+                } else {
+                    text += ", expires \(expiry.rfc3339) (in \(remaining / 86_400) days)"
+                    if remaining <= warnWithin { text += "; WARNING: within \(warnWithinText), plan its rotation" }
+                }
+            } else if decoded.kind == .personalAccessToken {
+                text += ", expiry unknown (record it with login --expires-in)"
+            }
+            return [(text, decoded.token)]
         } catch {
-            return ["in \(store.displayName), but not readable here: \(error.message)"]
+            return [("in \(store.displayName), but not readable here: \(error.message)", nil)]
         }
+    }
+
+    private var warnWithinText: String {
+        warnWithin % 86_400 == 0 ? "\(warnWithin / 86_400) days" : "\(warnWithin / 3600) hours"
     }
 
     /// Writes, reads back and erases a throwaway credential in the chosen backend (as Git Credential

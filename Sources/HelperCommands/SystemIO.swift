@@ -171,3 +171,110 @@ struct FileDescriptorReader: ByteReader {
         }
     }
 }
+
+// MARK: - Running commands (exec, rotate's smoke test)
+
+extension SystemIO {
+    /// The variables that carry a Codex credential, or a secret of the helper's: removed from a child's environment
+    /// so that only the credential the helper puts there is seen.
+    static let credentialVariables = ["CODEX_ACCESS_TOKEN", "CODEX_API_KEY", "OPENAI_API_KEY", "CODEX_CREDENTIAL_PASSPHRASE"]
+    /// Set in the child by `exec`, to the Codex home, so that a nested `exec` is noticed.
+    static let execMarker = "CODEX_CREDENTIAL_HELPER_EXEC"
+
+    static func childEnvironment(_ base: [String: String], variable: String, token: String, codexHome: String)
+        -> [String: String]
+    {
+        var environment = base
+        for name in credentialVariables { environment.removeValue(forKey: name) }
+        environment[variable] = token
+        environment[execMarker] = codexHome
+        return environment
+    }
+
+    /// Finds `command` as a shell would: a name with a slash as it is, otherwise the first executable match in PATH.
+    static func resolve(_ command: String, path: String?) throws(HelperError) -> String {
+        if command.contains("/") { return command }
+        var sawNonExecutable = false
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + command
+            guard let info = try? Syscall.fileStatus(candidate), info.st_mode & S_IFMT == S_IFREG else { continue }
+            if access(candidate, X_OK) == 0 { return candidate }
+            sawNonExecutable = true
+        }
+        if sawNonExecutable {
+            throw HelperError(.commandNotExecutable, "\(quoted(command)) was found in PATH but is not executable.")
+        }
+        throw HelperError(.commandNotFound, "\(quoted(command)): command not found (searched PATH).")
+    }
+
+    /// Replaces this process with `arguments[0]` (execve), with exactly `environment`. Returns only on failure.
+    static func execReplacingProcess(_ arguments: [String], environment: [String: String]) -> HelperError {
+        let path: String
+        do {
+            path = try resolve(arguments[0], path: environment["PATH"])
+        } catch {
+            return error
+        }
+        withCStrings(arguments) { argv in
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+                _ = execve(path, argv, envp)
+            }
+        }
+        let failure = errno
+        switch failure {
+        case ENOENT:
+            return HelperError(.commandNotFound, "\(quoted(arguments[0])): command not found.")
+        case EACCES, ENOEXEC, EISDIR, EPERM:
+            return HelperError(.commandNotExecutable, "\(quoted(arguments[0])) cannot be run: \(Errno(failure)).")
+        default:
+            return HelperError(.commandNotExecutable, "Cannot run \(quoted(arguments[0])): \(Errno(failure)).")
+        }
+    }
+
+    /// Runs `/bin/sh -c command` with `environment`, stdin from /dev/null, stdout and stderr inherited, and waits.
+    /// Returns its exit status, or 128 + the signal that killed it.
+    static func runShell(_ command: String, environment: [String: String]) throws(HelperError) -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        var pid: pid_t = 0
+        let status = withCStrings(["/bin/sh", "-c", command]) { argv in
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+                posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+            }
+        }
+        guard status == 0 else {
+            throw HelperError(.commandNotExecutable, "Cannot start the smoke test: \(Errno(status)).")
+        }
+        var waitStatus: Int32 = 0
+        while waitpid(pid, &waitStatus, 0) == -1 {
+            guard errno == EINTR else { throw HelperError(.internalError, "waitpid failed: \(Errno.current).") }
+        }
+        let signal = waitStatus & 0x7F
+        return signal == 0 ? (waitStatus >> 8) & 0xFF : 128 + signal
+    }
+
+    private static func withCStrings<R>(
+        _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
+    ) -> R {
+        var pointers = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer {
+            for pointer in pointers {
+                if let pointer {
+                    memset(pointer, 0, strlen(pointer))
+                    free(pointer)
+                }
+            }
+        }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

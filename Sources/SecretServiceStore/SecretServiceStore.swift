@@ -173,7 +173,7 @@ public final class SecretServiceStore: CredentialStore {
         return items.unlocked + items.locked
     }
 
-    private func unlock(_ paths: [String], what: String, _ connection: SecretServiceConnection) throws(HelperError) {
+    func unlock(_ paths: [String], what: String, _ connection: SecretServiceConnection) throws(HelperError) {
         guard options.canPrompt else {
             throw HelperError(
                 .locked,
@@ -212,7 +212,7 @@ public final class SecretServiceStore: CredentialStore {
         return String(collection[collection.index(after: slash)...])
     }
 
-    private func describe(item path: String) -> String {
+    func describe(item path: String) -> String {
         "\(displayName) (collection '\(collectionName(itemCollection(path)))')"
     }
 }
@@ -246,5 +246,39 @@ extension SecretServiceStore {
         let locked = try connection.isLocked(collection: collection)
         let name = collectionName(collection)
         return Probe(collection: name, locked: locked, volatile: name == "session", canPrompt: options.canPrompt)
+    }
+}
+
+extension SecretServiceStore {
+    /// Every Codex item in the keyring (any account, any collection). Locked items that nobody can unlock here are
+    /// listed with the reason instead of their content.
+    public func list(knownHomes: [CodexHome]) throws(HelperError) -> [ListedCredential] {
+        let connection = try connect()
+        let found = try connection.search(["service": Self.service])
+        var readable = found.unlocked
+        var entries: [ListedCredential] = []
+        if !found.locked.isEmpty {
+            if options.canPrompt, (try? unlock(found.locked, what: "collection", connection)) != nil {
+                readable += found.locked
+            } else {
+                for path in found.locked {
+                    let attributes = (try? connection.attributes(of: path)) ?? [:]
+                    entries.append(ListedCredential(
+                        account: attributes["username"] ?? "?", codexHome: attributes["codex_home"], stored: nil,
+                        backend: backendName, problem: "locked"))
+                }
+            }
+        }
+        for path in readable {
+            let attributes = try connection.attributes(of: path)
+            let secret = try connection.secret(of: path)
+            let stored = StoredCredential(
+                secret: secret, metadata: attributes.filter { CredentialMetadata.Key.all.contains($0.key) },
+                location: describe(item: path), backend: backendName)
+            entries.append(ListedCredential(
+                account: attributes["username"] ?? "?", codexHome: attributes["codex_home"], stored: stored,
+                backend: backendName))
+        }
+        return entries
     }
 }

@@ -28,6 +28,13 @@ final class MemoryStore: CredentialStore {
         if let failure { throw failure }
         return items.removeValue(forKey: home.account) == nil ? 0 : 1
     }
+
+    func list(knownHomes: [CodexHome]) throws(HelperError) -> [ListedCredential] {
+        if let failure { throw failure }
+        return items.sorted { $0.key < $1.key }.map {
+            ListedCredential(account: $0.key, codexHome: $0.value.metadata["codex_home"], stored: $0.value, backend: backendName)
+        }
+    }
 }
 
 /// A temporary directory to serve as CODEX_HOME, removed afterwards.
