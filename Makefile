@@ -15,7 +15,11 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)/codex-credential-helper
 WITH_KEYRING = contrib/scripts/with-test-keyring
 
-.PHONY: all deps build release test demo install uninstall clean
+MAN_DATE = 2026-11-25
+CONTRIB_GENERATED = contrib/completions/codex-credential-helper.bash contrib/completions/_codex-credential-helper \
+	contrib/completions/codex-credential-helper.fish contrib/man/codex-credential-helper.1
+
+.PHONY: all deps build release test demo install uninstall clean contrib check-contrib
 
 all: build
 
@@ -39,17 +43,41 @@ release: deps
 
 test: deps
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory check-contrib
 	$(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest
+
+# Completions and the man page are generated from the argument parser; `contrib` writes them, `check-contrib`
+# (part of `make test`, so of CI) fails when the committed copies are out of step with the code.
+contrib: build
+	contrib/scripts/generate-contrib "$(SWIFT)" "$(MAN_DATE)" contrib
+
+check-contrib: build
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	contrib/scripts/generate-contrib "$(SWIFT)" "$(MAN_DATE)" "$$scratch" && \
+	for f in $(CONTRIB_GENERATED); do \
+	    rel=$${f#contrib/}; \
+	    cmp -s "$$f" "$$scratch/$$rel" || { echo "$$f is out of step with the code: run 'make contrib' and commit it." >&2; exit 1; }; \
+	done && echo "contrib/ completions and man page are in step with the code."
 
 demo: release
 	$(WITH_KEYRING) contrib/scripts/demo "$(RELEASE_BIN)"
 
 install: release
-	install -d "$(DESTDIR)$(BINDIR)"
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
 	install -m 0755 "$(RELEASE_BIN)" "$(DESTDIR)$(BINDIR)/codex-credential-helper"
+	install -m 0644 contrib/man/codex-credential-helper.1 "$(DESTDIR)$(PREFIX)/share/man/man1/"
+	install -m 0644 contrib/completions/codex-credential-helper.bash \
+	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/codex-credential-helper"
+	install -m 0644 contrib/completions/_codex-credential-helper "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/"
+	install -m 0644 contrib/completions/codex-credential-helper.fish "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/"
 
 uninstall:
-	rm -f "$(DESTDIR)$(BINDIR)/codex-credential-helper"
+	rm -f "$(DESTDIR)$(BINDIR)/codex-credential-helper" "$(DESTDIR)$(PREFIX)/share/man/man1/codex-credential-helper.1" \
+	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/codex-credential-helper" \
+	    "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_codex-credential-helper" \
+	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/codex-credential-helper.fish"
 
 clean:
 	rm -rf .build

@@ -48,7 +48,7 @@ public struct CodexCredentialHelper: ParsableCommand {
             (HelperError.Code.commandNotExecutable.exitStatus, "exec: the command cannot be run"),
             (HelperError.Code.commandNotFound.exitStatus, "exec: the command was not found"),
         ]
-        return rows.map { "  \(String($0.0).padding(3)) \($0.1)" }.joined(separator: "\n")
+        return rows.sorted { $0.0 < $1.0 }.map { "  \(String($0.0).padding(3)) \($0.1)" }.joined(separator: "\n")
     }
 }
 
