@@ -5,7 +5,7 @@ private let protocolDiscussion = """
     PROTOCOL: key=value lines on standard input, ending at a blank line or end of input. Keys are [a-z_]+; \
     values hold no NUL, CR or LF; a line is at most 64 KiB and a request at most 1 MiB; a repeated key is an \
     error; unknown keys are ignored. Keys: codex_home, kind (personal_access_token, agent_identity, api_key, \
-    chatgpt), token, expires_at and created_at (RFC 3339, UTC), account, backend.
+    chatgpt), token, expires_at and created_at (RFC 3339, UTC), name, account, backend.
     """
 
 struct Get: ParsableCommand {

@@ -62,6 +62,13 @@ public func runProcess(
     let collected = Collected()
     let outReader = BlockingTask { collected.setOut(outPipe.fileHandleForReading.readDataToEndOfFile()) }
     let errReader = BlockingTask { collected.setErr(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+    // A child inherits the signal mask of the thread that spawns it, and test-runner threads block signals: start
+    // the child with none blocked, as a shell would, so that it dies of the signals it is sent.
+    var empty = sigset_t()
+    var previous = sigset_t()
+    sigemptyset(&empty)
+    pthread_sigmask(SIG_SETMASK, &empty, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     try process.run()
     outReader.start()
     errReader.start()
