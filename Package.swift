@@ -18,6 +18,8 @@ let package = Package(
             pkgConfig: "libsecret-1",
             providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]
         ),
+        // prctl and friends: C functions Swift cannot call (variadic).
+        .target(name: "CSystemShims"),
         // The model, wire format, token rules and store protocol. No C, no Foundation.
         .target(name: "CredentialCore"),
         .target(name: "SecretServiceStore", dependencies: ["CredentialCore", "CLibSecret"]),
@@ -36,6 +38,7 @@ let package = Package(
                 "CredentialCore",
                 "SecretServiceStore",
                 "EncryptedFileStore",
+                "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

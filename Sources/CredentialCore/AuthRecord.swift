@@ -46,7 +46,15 @@ public enum AuthRecord {
         guard case .object = json else {
             throw HelperError(.badStoredData, "The stored credential is not a JSON object, so it is not a Codex auth record.")
         }
-        func string(_ key: String) -> String? { json[key]?.stringValue }
+        func string(_ key: String) -> String? {
+            let value = json[key]?.stringValue
+            if let value { Trace.shared.redact(value) }
+            return value
+        }
+        for secretField in ["access_token", "refresh_token", "id_token"] {
+            if let value = json["tokens"]?[secretField]?.stringValue { Trace.shared.redact(value) }
+        }
+        if let value = json["agent_identity"]?.stringValue { Trace.shared.redact(value) }
 
         let mode: String?
         switch json["auth_mode"] {

@@ -26,9 +26,11 @@ public final class FallbackStore: CredentialStore {
         do {
             fromKeyring = try primary.load(home)
         } catch where Self.keyringUnusable(error) {
+            Trace.shared.log("auto: keyring not usable for reading (\(error.reason ?? error.message)); trying the file")
             keyringError = error
         }
         let fromFile = try fallback.load(home)
+        Trace.shared.log("auto: keyring \(fromKeyring == nil ? "has none" : "has one"), file \(fromFile == nil ? "has none" : "has one")")
         switch (fromKeyring, fromFile) {
         case let (keyring?, file?):
             return Self.createdAt(file) > Self.createdAt(keyring) ? file : keyring
@@ -52,6 +54,7 @@ public final class FallbackStore: CredentialStore {
             }
             return outcome
         } catch where Self.keyringUnusable(error) {
+            Trace.shared.log("auto: keyring not usable (\(error.reason ?? error.message)); storing in the file")
             var outcome = try fallback.save(home, secret: secret, metadata: metadata)
             let why = error.reason ?? error.message
             outcome.warnings.insert(

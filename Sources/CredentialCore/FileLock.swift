@@ -35,6 +35,7 @@ public final class FileLock {
             usleep(5_000)
             waited += 5
         }
+        Trace.shared.log("lock \(path) taken after \(waited) ms")
         return lock
     }
 

@@ -32,6 +32,7 @@ public enum TokenClassifier {
         try checkShape(bytes)
         // Shape checks passed: every byte is printable ASCII.
         let token = String(decoding: bytes, as: UTF8.self)
+        Trace.shared.redact(token)
 
         if token.hasPrefix("sk-") {
             guard expectation == .apiKey else {

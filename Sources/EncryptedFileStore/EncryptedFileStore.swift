@@ -81,8 +81,12 @@ public final class EncryptedFileStore: CredentialStore {
 
     /// Opens the sealed file at `path`: nil when there is none.
     private func open(_ path: String) throws(HelperError) -> (Payload, StoredCredential)? {
-        guard let sealed = try readSealedFile(path) else { return nil }
+        guard let sealed = try readSealedFile(path) else {
+            Trace.shared.log("file: \(path): none")
+            return nil
+        }
         let (header, headerLength) = try SealedFormat.readHeader(sealed, path: path)
+        Trace.shared.log("file: \(path): \(sealed.count) bytes, format \(header.version), \(header.keyMode) mode")
         let key = try key(for: header, path: path, purpose: .open)
         var plaintext = try SealedFormat.open(sealed, header: header, headerLength: headerLength, key: key, path: path)
         defer { zero(&plaintext) }
@@ -157,6 +161,7 @@ public final class EncryptedFileStore: CredentialStore {
         defer { zero(&plaintext) }
         let sealed = try SealedFormat.seal(plaintext, key: key, header: header)
         try writeAtomically(sealed, to: path, directory: directory)
+        Trace.shared.log("file: wrote \(sealed.count) bytes to \(path) (\(header.keyMode) mode), fsynced, renamed into place")
         if options.filePath == nil, !registeredHomes().contains(home.path) { updateRegistry(adding: home.path, removing: nil) }
         return SaveOutcome(
             location: "\(displayName) \(path) (\(header.keyMode) mode)", backend: backendName,
@@ -206,6 +211,7 @@ public final class EncryptedFileStore: CredentialStore {
         case .passphrase:
             var passphrase = try obtainPassphrase(purpose, path: path)
             defer { zero(&passphrase) }
+            Trace.shared.log("file: deriving the key with scrypt (N=2^\(header.scrypt?.log2N ?? 0))")
             return try SealedFormat.deriveKey(passphrase: passphrase, header: header)
         }
     }

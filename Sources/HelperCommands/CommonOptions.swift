@@ -55,6 +55,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the file passphrase from this file descriptor.", valueName: "fd"))
     var passphraseFd: Int32?
 
+    @Flag(help: "Trace what the helper does on stderr (secrets redacted). Also CODEX_CREDENTIAL_TRACE=1.")
+    var verbose = false
+
     func validate() throws {
         guard timeout > 0, timeout <= 600 else {
             throw ValidationError("--timeout must be more than 0 and at most 600 seconds.")
@@ -67,6 +70,13 @@ struct CommonOptions: ParsableArguments {
 
     /// The stores for this invocation, over the real environment.
     func makeBackends(environment variables: [String: String]) throws(HelperError) -> Backends {
+        let traceVariable = (variables["CODEX_CREDENTIAL_TRACE"] ?? "").lowercased()
+        if verbose || traceVariable == "1" || traceVariable == "true" {
+            Trace.shared.enable(writingTo: FileDescriptorWriter(fd: 2))
+        }
+        for name in SystemIO.credentialVariables {
+            if let value = variables[name] { Trace.shared.redact(String(decoding: TokenClassifier.trimmed(Array(value.utf8)), as: UTF8.self)) }
+        }
         let choice: BackendChoice
         if let backend {
             choice = backend
@@ -102,6 +112,11 @@ struct CommonOptions: ParsableArguments {
             keyFilePath: EncryptedFileStore.Options.defaultKeyFilePath(environment: variables),
             lockTimeoutMilliseconds: Int(timeout * 1000))
         let sealed = EncryptedFileStore(options: fileOptions)
+        Trace.shared.log(
+            "backend \(choice.rawValue) (keyring timeout \(Int(timeout * 1000)) ms, prompt \(canPrompt ? "possible" : "impossible"); "
+                + "file \(filePath ?? "$CODEX_HOME/credentials.sealed"), key mode \(mode.rawValue), passphrase "
+                + "\(passphrase == nil ? "not given" : "given")\(prompt == nil ? "" : ", terminal prompt available"), key file "
+                + "\(fileOptions.keyFilePath))")
         return Backends(choice: choice, keyring: keyring, file: sealed)
     }
 
@@ -132,6 +147,7 @@ struct CommonOptions: ParsableArguments {
             passphrase = Array(fromEnvironment.utf8)
         }
         if let passphrase, passphrase.isEmpty { throw HelperError(.usage, "The passphrase is empty.") }
+        if let passphrase { Trace.shared.redact(String(decoding: passphrase, as: UTF8.self)) }
         return passphrase
     }
 

@@ -1,8 +1,37 @@
+import CSystemShims
 import CredentialCore
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// What every run of the helper does first.
+public enum HelperProcess {
+    /// No core dumps (RLIMIT_CORE 0) and not dumpable (PR_SET_DUMPABLE 0): a crash or a debugger attach by another
+    /// process of the same user cannot lift a token out of memory, and /proc/self/environ is root-only.
+    public static func harden() {
+        getrlimit(coreResource, &originalCoreLimit)
+        // Only the soft limit: the hard limit stays, so that the command `exec` runs gets back what we were given.
+        var none = rlimit(rlim_cur: 0, rlim_max: originalCoreLimit.rlim_max)
+        setrlimit(coreResource, &none)
+        _ = csystem_disable_dumping()
+    }
+
+    private static let coreResource = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+    nonisolated(unsafe) private static var originalCoreLimit = rlimit()
+
+    /// Gives a command we start the core-file limit we were started with. (Not being dumpable is reset by execve
+    /// anyway.) Runs `body` with it, then takes it away again.
+    static func withOriginalCoreLimit<R>(_ body: () -> R) -> R {
+        var current = rlimit()
+        getrlimit(coreResource, &current)
+        setrlimit(coreResource, &originalCoreLimit)
+        defer { setrlimit(coreResource, &current) }
+        return body()
+    }
+
+    static var isDumpable: Bool { csystem_is_dumpable() != 0 }
+}
 
 /// The one file that touches the real standard streams, the terminal and the process environment.
 /// Everything below the commands receives these as values.
@@ -215,9 +244,11 @@ extension SystemIO {
         } catch {
             return error
         }
-        withCStrings(arguments) { argv in
-            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
-                _ = execve(path, argv, envp)
+        HelperProcess.withOriginalCoreLimit {
+            withCStrings(arguments) { argv in
+                withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+                    _ = execve(path, argv, envp)
+                }
             }
         }
         let failure = errno
@@ -246,9 +277,11 @@ extension SystemIO {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let status = withCStrings(["/bin/sh", "-c", command]) { argv in
-            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
-                posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+        let status = HelperProcess.withOriginalCoreLimit {
+            withCStrings(["/bin/sh", "-c", command]) { argv in
+                withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+                    posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+                }
             }
         }
         guard status == 0 else {

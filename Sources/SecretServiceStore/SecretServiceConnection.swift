@@ -228,8 +228,12 @@ final class SecretServiceConnection {
         defer { ccs_object_unref(UnsafeMutableRawPointer(cancellable)) }
         let watchdog = ccs_watchdog_start(cancellable, remaining)
         var error: UnsafeMutablePointer<GError>? = nil
+        let started = Deadline.nowMilliseconds()
         let result = body(cancellable, &error)
         let fired = ccs_watchdog_stop(watchdog) != 0
+        Trace.shared.log(
+            "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, "
+                + (fired ? "timed out" : error.map { "error (domain \($0.pointee.domain), code \($0.pointee.code))" } ?? "ok"))
         if let error {
             defer { g_error_free(error) }
             if fired { throw timeoutError(deadline, phase: phase) }

@@ -153,6 +153,8 @@ public final class SecretServiceStore: CredentialStore {
         -> (unlocked: [String], locked: [String])
     {
         let found = try connection.search(Self.lookupAttributes(home))
+        Trace.shared.log(
+            "secret-service: account \(home.account): \(found.unlocked.count) unlocked, \(found.locked.count) locked item(s)")
         if !found.unlocked.isEmpty || !found.locked.isEmpty { return found }
         let loose = try connection.search(["service": Self.service, "username": home.account])
         var unlocked: [String] = []

@@ -1,3 +1,4 @@
 import HelperCommands
 
+HelperProcess.harden()
 CodexCredentialHelper.main()

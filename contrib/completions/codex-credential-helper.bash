@@ -186,7 +186,7 @@ _codex-credential-helper() {
 
 _codex-credential-helper_login() {
     repeating_flags=()
-    non_repeating_flags=(--with-access-token --with-api-key --version -h --help)
+    non_repeating_flags=(--with-access-token --with-api-key --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--expires-in --expires-at --name --warn-within --codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -233,7 +233,7 @@ _codex-credential-helper_login() {
 
 _codex-credential-helper_logout() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -268,7 +268,7 @@ _codex-credential-helper_logout() {
 
 _codex-credential-helper_get() {
     repeating_flags=()
-    non_repeating_flags=(--no-env --allow-expired --version -h --help)
+    non_repeating_flags=(--no-env --allow-expired --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--format --codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -307,7 +307,7 @@ _codex-credential-helper_get() {
 
 _codex-credential-helper_store() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -342,7 +342,7 @@ _codex-credential-helper_store() {
 
 _codex-credential-helper_erase() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -377,7 +377,7 @@ _codex-credential-helper_erase() {
 
 _codex-credential-helper_exec() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options -1
@@ -412,7 +412,7 @@ _codex-credential-helper_exec() {
 
 _codex-credential-helper_rotate() {
     repeating_flags=()
-    non_repeating_flags=(--with-api-key --version -h --help)
+    non_repeating_flags=(--with-api-key --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--smoke-test --expires-in --expires-at --name --warn-within --codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -462,7 +462,7 @@ _codex-credential-helper_rotate() {
 
 _codex-credential-helper_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -497,7 +497,7 @@ _codex-credential-helper_list() {
 
 _codex-credential-helper_status() {
     repeating_flags=()
-    non_repeating_flags=(--check --version -h --help)
+    non_repeating_flags=(--check --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--warn-within --codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
