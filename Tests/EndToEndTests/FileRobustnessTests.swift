@@ -77,21 +77,13 @@ struct FileRobustnessTests {
         var sawNew = 0
         for round in 0..<40 {
             let next = TestTokens.personal()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: TestPaths.helperBinary)
-            process.arguments = ["store"]
-            process.environment = env
-            let input = Pipe()
-            process.standardInput = input
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try input.fileHandleForWriting.write(contentsOf: Data("token=\(next)\n".utf8))
-            try input.fileHandleForWriting.close()
+            let process = try ChildProcess(TestPaths.helperBinary, ["store"], environment: env, stdin: .pipe, stdout: .null,
+                                           stderr: .null)
+            process.send(Data("token=\(next)\n".utf8))
             // Anywhere from before it has read its input to after it has renamed the file into place.
             usleep(UInt32.random(in: 0...window))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            process.wait()
 
             let get = try runProcess(TestPaths.helperBinary, ["get", "--format", "token"], environment: env)
             let seen = get.out.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -8,6 +8,7 @@
   secret_service.py lock-default               lock the default collection (no prompt needed)
   secret_service.py unlock-default PASSWORD    unlock it again with gnome-keyring's master-password interface
   secret_service.py hang                       own org.freedesktop.secrets and never answer anything
+  secret_service.py fail                       own org.freedesktop.secrets and answer every call with an error
 
 Uses Debian's /usr/bin/python3 (python3-dbus). Talks to DBUS_SESSION_BUS_ADDRESS.
 """
@@ -103,8 +104,8 @@ def unlock_default(bus, password):
     return 0
 
 
-def hang():
-    # Own the name, then swallow every message addressed to us: callers get no reply at all.
+def hang(answer_with_error=False):
+    # Own the name, then swallow every message addressed to us: callers get no reply at all (or an error reply).
     from dbus.mainloop.glib import DBusGMainLoop
     from gi.repository import GLib
 
@@ -112,8 +113,11 @@ def hang():
     bus = dbus.SessionBus()
     bus.request_name(SS, dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
 
-    def swallow(_bus, message):
+    def swallow(connection, message):
         if message.get_destination() == SS or message.get_destination() == bus.get_unique_name():
+            if answer_with_error and isinstance(message, dbus.lowlevel.MethodCallMessage):
+                reply = dbus.lowlevel.ErrorMessage(message, "org.freedesktop.DBus.Error.Failed", "test double: always fails")
+                connection.send_message(reply)
             return dbus.lowlevel.HANDLER_RESULT_HANDLED
         return dbus.lowlevel.HANDLER_RESULT_NOT_YET_HANDLED
 
@@ -126,6 +130,8 @@ def main(argv):
     command = argv[1] if len(argv) > 1 else ""
     if command == "hang":
         return hang()
+    if command == "fail":
+        return hang(answer_with_error=True)
     bus = dbus.SessionBus()
     if command == "wait-ready":
         return wait_ready(bus)

@@ -12,6 +12,8 @@ public final class KeyringSandbox: @unchecked Sendable {
         case none
         /// A D-Bus service that owns org.freedesktop.secrets and never answers.
         case hanging
+        /// A D-Bus service that owns org.freedesktop.secrets and answers every call with an error.
+        case failing
     }
 
     public static let password = "sandbox-password"
@@ -20,7 +22,7 @@ public final class KeyringSandbox: @unchecked Sendable {
     public let home: URL
     public let runtimeDirectory: URL
     public private(set) var busAddress = ""
-    private var processes: [Process] = []
+    private var processes: [ChildProcess] = []
 
     public init(_ provider: Provider = .gnomeKeyring) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("cch-sandbox-\(UUID().uuidString)")
@@ -35,7 +37,8 @@ public final class KeyringSandbox: @unchecked Sendable {
             switch provider {
             case .gnomeKeyring: try startGnomeKeyring()
             case .none: break
-            case .hanging: try startHangingService()
+            case .hanging: try startTestDouble("hang")
+            case .failing: try startTestDouble("fail")
             }
         } catch {
             stop()
@@ -83,8 +86,8 @@ public final class KeyringSandbox: @unchecked Sendable {
 
     public func stop() {
         for process in processes.reversed() where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            process.wait()
         }
         processes.removeAll()
         try? FileManager.default.removeItem(at: root)
@@ -92,9 +95,9 @@ public final class KeyringSandbox: @unchecked Sendable {
 
     // MARK: - Start-up
 
-    private func track(_ process: Process) {
+    private func track(_ process: ChildProcess) {
         processes.append(process)
-        SandboxReaper.register(process.processIdentifier)
+        SandboxReaper.register(process.pid)
     }
 
     private func startBus() throws {
@@ -112,57 +115,76 @@ public final class KeyringSandbox: @unchecked Sendable {
             <allow eavesdrop="true"/>
             <allow own="*"/>
           </policy>
+          <!-- A session bus's limits (as /usr/share/dbus-1/session.conf), not the system bus's low defaults. -->
+          <limit name="max_incoming_bytes">1000000000</limit>
+          <limit name="max_outgoing_bytes">1000000000</limit>
+          <limit name="max_message_size">1000000000</limit>
+          <limit name="auth_timeout">240000</limit>
+          <limit name="max_completed_connections">100000</limit>
+          <limit name="max_incomplete_connections">10000</limit>
+          <limit name="max_connections_per_user">100000</limit>
+          <limit name="max_names_per_connection">50000</limit>
+          <limit name="max_match_rules_per_connection">50000</limit>
+          <limit name="max_replies_per_connection">50000</limit>
         </busconfig>
         """.write(to: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
-        process.arguments = ["--config-file=\(config.path)", "--nofork", "--print-address=1"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            "/usr/bin/dbus-daemon", ["--config-file=\(config.path)", "--nofork", "--print-address=1"],
+            environment: ["PATH": "/usr/bin:/bin"], stdin: .null, stdout: .pipe, stderr: .null)
         track(process)
-        busAddress = try firstLine(of: out, from: "dbus-daemon")
+        busAddress = try firstLine(of: process.output, from: "dbus-daemon")
     }
 
+    /// Kills gnome-keyring-daemon outright (SIGKILL), as a crash would.
+    public func killKeyring() {
+        guard let keyring = keyringProcess, keyring.isRunning else { return }
+        keyring.signal(SIGKILL)
+        keyring.wait()
+    }
+
+    /// Starts gnome-keyring-daemon again on the same HOME: it reloads the login keyring from disk and unlocks it.
+    public func restartKeyring() throws {
+        killKeyring()
+        try startGnomeKeyring()
+    }
+
+    /// Kills the session bus itself.
+    public func killBus() {
+        guard let bus = processes.first, bus.isRunning else { return }
+        bus.signal(SIGKILL)
+        bus.wait()
+    }
+
+    private var keyringProcess: ChildProcess?
+
     private func startGnomeKeyring() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/gnome-keyring-daemon")
-        process.arguments = ["--foreground", "--unlock", "--components=secrets"]
-        process.environment = environment
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            "/usr/bin/gnome-keyring-daemon", ["--foreground", "--unlock", "--components=secrets"],
+            environment: environment, stdin: .pipe, stdout: .null, stderr: .null)
         track(process)
-        try input.fileHandleForWriting.write(contentsOf: Data(KeyringSandbox.password.utf8))
-        try input.fileHandleForWriting.close()
+        keyringProcess = process
+        process.send(Data(KeyringSandbox.password.utf8))
         let ready = try inspector(["wait-ready"])
         guard ready.status == 0 else { throw SandboxError.failed("gnome-keyring did not come up: \(ready)") }
     }
 
-    private func startHangingService() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.systemPython)
-        process.arguments = [TestPaths.inspector, "hang"]
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    private func startTestDouble(_ mode: String) throws {
+        let process = try ChildProcess(
+            TestPaths.systemPython, [TestPaths.inspector, mode], environment: environment, stdin: .null, stdout: .pipe,
+            stderr: .null)
         track(process)
-        _ = try firstLine(of: out, from: "the hanging service")
+        _ = try firstLine(of: process.output, from: "the test double")
     }
 
     /// Waits for a child's first line of output (its ready signal).
-    private func firstLine(of pipe: Pipe, from name: String) throws -> String {
+    private func firstLine(of fd: Int32, from name: String) throws -> String {
         var line = Data()
+        var byte: UInt8 = 0
         while !line.contains(0x0A) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { throw SandboxError.failed("\(name) exited before it was ready") }
-            line.append(chunk)
+            let count = read(fd, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { throw SandboxError.failed("\(name) exited before it was ready") }
+            line.append(byte)
         }
         return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -27,86 +27,210 @@ public enum StandardInput {
     case closed
 }
 
+/// A child process started with posix_spawn: exactly the given environment, no signal blocked, stdin/stdout/stderr
+/// as asked. (Not Foundation's Process: on Linux its run() was seen crashing in memcpy when many tests spawn at once,
+/// and its waitUntilExit() spins.) A dedicated thread waits for it, so that `wait(timeout:)` never polls.
+public final class ChildProcess: @unchecked Sendable {
+    public enum Stream { case pipe, null, closed }
+
+    public let pid: pid_t
+    /// Our ends of the pipes: write to `input`, read `output` and `errors`. -1 where there is no pipe.
+    public private(set) var input: Int32 = -1
+    public private(set) var output: Int32 = -1
+    public private(set) var errors: Int32 = -1
+    private let exited = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var waitStatus: Int32?
+    private static let spawnLock = NSLock()
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String], stdin: Stream = .null,
+                stdout: Stream = .pipe, stderr: Stream = .pipe) throws {
+        // One spawn at a time: pipes are made close-on-exec after pipe(), and a child spawned by another thread in
+        // between would inherit our ends and keep them open.
+        ChildProcess.spawnLock.lock()
+        defer { ChildProcess.spawnLock.unlock() }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var childEnds: [Int32] = []
+        var ourEnds: [Int32] = []
+        func setUp(_ stream: Stream, target: Int32, childReads: Bool) -> Int32 {
+            switch stream {
+            case .closed:
+                posix_spawn_file_actions_addclose(&actions, target)
+                return -1
+            case .null:
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", childReads ? O_RDONLY : O_WRONLY, 0)
+                return -1
+            case .pipe:
+                var fds: [Int32] = [0, 0]
+                pipe(&fds)
+                for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                let (child, ours) = childReads ? (fds[0], fds[1]) : (fds[1], fds[0])
+                posix_spawn_file_actions_adddup2(&actions, child, target)
+                childEnds.append(child)
+                ourEnds.append(ours)
+                return ours
+            }
+        }
+        let inFD = setUp(stdin, target: 0, childReads: true)
+        let outFD = setUp(stdout, target: 1, childReads: false)
+        let errFD = setUp(stderr, target: 2, childReads: false)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // As a shell starts its children: nothing blocked, every signal at its default action.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable, &actions, &attributes, &argv, &envp)
+        childEnds.forEach { close($0) }
+        guard status == 0 else {
+            ourEnds.forEach { close($0) }
+            throw SandboxError.failed("cannot start \(executable): \(String(cString: strerror(status)))")
+        }
+        self.pid = pid
+        (input, output, errors) = (inFD, outFD, errFD)
+        let child = pid
+        Thread { [self] in
+            var raw: Int32 = 0
+            while waitpid(child, &raw, 0) == -1 && errno == EINTR {}
+            lock.lock()
+            waitStatus = raw
+            lock.unlock()
+            exited.signal()
+        }.start()
+    }
+
+    public var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return waitStatus == nil
+    }
+
+    /// The raw wait status once the child has exited; nil if it is still running after `timeout` seconds.
+    @discardableResult
+    public func wait(timeout: TimeInterval = .infinity) -> Int32? {
+        if timeout == .infinity {
+            exited.wait()
+            exited.signal()
+        } else if exited.wait(timeout: .now() + timeout) == .success {
+            exited.signal()
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return waitStatus
+    }
+
+    public func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// Exit status or signal number, and which of the two.
+    public var result: (status: Int32, signaled: Bool)? { wait(timeout: 0).map(ChildProcess.decode) }
+
+    /// Writes `data` to the child's stdin and closes it.
+    public func send(_ data: Data) {
+        guard input >= 0 else { return }
+        feed(input, data)
+        input = -1
+    }
+
+    deinit {
+        for fd in [input, output, errors] where fd >= 0 { close(fd) }
+    }
+
+    public static func decode(_ raw: Int32) -> (status: Int32, signaled: Bool) {
+        let signal = raw & 0x7F
+        return signal == 0 ? ((raw >> 8) & 0xFF, false) : (signal, true)
+    }
+}
+
+/// Writes all of `data` to `fd`, then closes it. A child that stops reading early gets EPIPE, not us a signal.
+public func feed(_ fd: Int32, _ data: Data) {
+    signal(SIGPIPE, SIG_IGN)
+    data.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            offset += written
+        }
+    }
+    close(fd)
+}
+
 /// Runs a program with exactly `environment`, drains stdout and stderr while it runs (so a large output cannot
 /// deadlock it), and kills it if it outlives `deadline` seconds.
 public func runProcess(
     _ executable: String, _ arguments: [String], environment: [String: String], stdin: StandardInput = .devNull,
     deadline: TimeInterval = 60
 ) throws -> ProcessResult {
-    let process = Process()
-    var arguments = arguments
-    var executable = executable
-    if case .closed = stdin {
-        // Foundation cannot close a child's fd 0; a shell can.
-        arguments = ["-c", "exec \"$0\" \"$@\" <&-", executable] + arguments
-        executable = "/bin/sh"
-    }
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = environment
-    let outPipe = Pipe()
-    let errPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    var inPipe: Pipe?
+    let stdinStream: ChildProcess.Stream
     switch stdin {
-    case .bytes, .text:
-        inPipe = Pipe()
-        process.standardInput = inPipe
-    case .devNull, .closed:
-        process.standardInput = FileHandle.nullDevice
+    case .bytes, .text: stdinStream = .pipe
+    case .devNull: stdinStream = .null
+    case .closed: stdinStream = .closed
     }
-
-    // Blocking reads and waits run on threads of their own: on GCD's small global pool, a busy parallel test
-    // run starves them, and a finished child would look hung.
+    let child = try ChildProcess(executable, arguments, environment: environment, stdin: stdinStream)
+    // Blocking reads and writes run on threads of their own: on GCD's small global pool, a busy parallel test run
+    // starves them, and a finished child would look hung.
     let collected = Collected()
-    let outReader = BlockingTask { collected.setOut(outPipe.fileHandleForReading.readDataToEndOfFile()) }
-    let errReader = BlockingTask { collected.setErr(errPipe.fileHandleForReading.readDataToEndOfFile()) }
-    // A child inherits the signal mask of the thread that spawns it, and test-runner threads block signals: start
-    // the child with none blocked, as a shell would, so that it dies of the signals it is sent.
-    var empty = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&empty)
-    pthread_sigmask(SIG_SETMASK, &empty, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    try process.run()
+    let outFD = child.output
+    let errFD = child.errors
+    let outReader = BlockingTask { collected.setOut(drain(outFD)) }
+    let errReader = BlockingTask { collected.setErr(drain(errFD)) }
     outReader.start()
     errReader.start()
-    var writerTask: BlockingTask?
-    if let inPipe {
-        let data: Data
-        switch stdin {
-        case let .bytes(bytes): data = bytes
-        case let .text(text): data = Data(text.utf8)
-        default: data = Data()
-        }
-        let writer = inPipe.fileHandleForWriting
-        // The child may stop reading early (a size limit); a broken pipe is then expected, not fatal.
-        signal(SIGPIPE, SIG_IGN)
-        writerTask = BlockingTask {
-            try? writer.write(contentsOf: data)
-            try? writer.close()
-        }
-        writerTask?.start()
+    var writer: BlockingTask?
+    switch stdin {
+    case let .bytes(bytes):
+        writer = BlockingTask { child.send(bytes) }
+    case let .text(text):
+        writer = BlockingTask { child.send(Data(text.utf8)) }
+    default:
+        break
     }
-    let waiter = BlockingTask { process.waitUntilExit() }
-    waiter.start()
+    writer?.start()
     var timedOut = false
-    if !waiter.wait(timeout: deadline) {
+    var raw = child.wait(timeout: deadline)
+    if raw == nil {
         timedOut = true
-        kill(process.processIdentifier, SIGKILL)
-        _ = waiter.wait(timeout: .infinity)
+        child.signal(SIGKILL)
+        raw = child.wait()
     }
     _ = outReader.wait(timeout: .infinity)
     _ = errReader.wait(timeout: .infinity)
-    // A child that exits without reading its input leaves the writer blocked on a full pipe: unblock it.
-    if let inPipe, let writerTask, !writerTask.wait(timeout: 5) {
-        try? inPipe.fileHandleForReading.close()
-        _ = writerTask.wait(timeout: .infinity)
+    _ = writer?.wait(timeout: .infinity)
+    let (status, signaled) = ChildProcess.decode(raw ?? 0)
+    return ProcessResult(status: status, signaled: signaled, timedOut: timedOut, stdout: collected.out, stderr: collected.err)
+}
+
+/// Reads a descriptor to end of file, retrying on EINTR (Foundation's readDataToEndOfFile traps on it).
+private func drain(_ fd: Int32) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            data.append(contentsOf: buffer[0..<count])
+        } else if count == 0 || errno != EINTR {
+            return data
+        }
     }
-    return ProcessResult(
-        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-        timedOut: timedOut, stdout: collected.out, stderr: collected.err)
 }
 
 /// A blocking job on a dedicated thread, with a timed wait for it to finish.
