@@ -14,7 +14,16 @@ public enum HelperProcess {
         // Only the soft limit: the hard limit stays, so that the command `exec` runs gets back what we were given.
         var none = rlimit(rlim_cur: 0, rlim_max: originalCoreLimit.rlim_max)
         setrlimit(coreResource, &none)
-        _ = csystem_disable_dumping()
+        let dumping = csystem_disable_dumping()
+        let trace = (getenv("CODEX_CREDENTIAL_TRACE").map { String(cString: $0) } ?? "").lowercased()
+        if trace == "1" || trace == "true" || CommandLine.arguments.contains("--verbose") {
+            Trace.shared.enable(writingTo: FileDescriptorWriter(fd: 2))
+        }
+        // Only the subcommand's name: argv never holds a secret, but the trace says so by construction.
+        let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "-"
+        Trace.shared.log(
+            "codex-credential-helper \(CodexCredentialHelper.version) \(command), pid \(getpid()), core dumps off, "
+                + (dumping == 0 ? "not dumpable" : "PR_SET_DUMPABLE failed"))
     }
 
     private static let coreResource = __rlimit_resource_t(RLIMIT_CORE.rawValue)
