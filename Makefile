@@ -19,7 +19,13 @@ MAN_DATE = 2026-11-25
 CONTRIB_GENERATED = contrib/completions/codex-credential-helper.bash contrib/completions/_codex-credential-helper \
 	contrib/completions/codex-credential-helper.fish contrib/man/codex-credential-helper.1
 
-.PHONY: all deps build release test demo install uninstall clean contrib check-contrib
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = wire token sealed
+
+BENCH_RUNS ?= 30
+GIT_LIBSECRET_SRC = /usr/share/doc/git/contrib/credential/libsecret
+
+.PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench
 
 all: build
 
@@ -45,6 +51,40 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory check-contrib
 	$(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest
+
+# libFuzzer targets for the wire parser, the token classifier (and auth records) and the sealed-file decoder, each
+# run for FUZZ_SECONDS from the seed corpus in Fuzz/corpus (copied, so the committed seeds stay as they are).
+# A crash, a leak, a timeout (10 s) or more than 1 GiB of memory fails the run; the crashing input is kept.
+fuzz: build
+	contrib/scripts/build-fuzzers .build/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	    rm -rf .build/fuzz/work-$$t && mkdir -p .build/fuzz/work-$$t && cp Fuzz/corpus/$$t/* .build/fuzz/work-$$t/ && \
+	    .build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 -max_len=70000 \
+	        -print_final_stats=1 -artifact_prefix=.build/fuzz/$$t- .build/fuzz/work-$$t > .build/fuzz/$$t.log 2>&1 \
+	        || { tail -40 .build/fuzz/$$t.log; echo "fuzz-$$t FAILED (artifact in .build/fuzz/)"; exit 1; }; \
+	    printf 'fuzz-%s: %s executions, %s, peak RSS %s MiB, no crash\n' "$$t" \
+	        "$$(sed -n 's/^stat::number_of_executed_units: *//p' .build/fuzz/$$t.log)" \
+	        "$$(grep -o 'cov: [0-9]* ft: [0-9]*' .build/fuzz/$$t.log | tail -1)" \
+	        "$$(sed -n 's/^stat::peak_rss_mb: *//p' .build/fuzz/$$t.log)"; \
+	done
+
+# Side by side with secret-tool, git-credential-libsecret (built from the source Debian's git ships) and
+# docker-credential-secretservice, in one private D-Bus session with gnome-keyring. Timing lives here, never in a test.
+bench: release
+	@command -v docker-credential-secretservice >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-docker-credential-helpers; }
+	@mkdir -p .build/bench && cp $(GIT_LIBSECRET_SRC)/git-credential-libsecret.c .build/bench/ && \
+	    cc -O2 -o .build/bench/git-credential-libsecret .build/bench/git-credential-libsecret.c \
+	    $$(pkg-config --cflags --libs libsecret-1 glib-2.0)
+	$(WITH_KEYRING) /usr/bin/python3 contrib/scripts/bench.py "$(RELEASE_BIN)" "$(CURDIR)/.build/bench/git-credential-libsecret" \
+	    --runs $(BENCH_RUNS)
+
+# The whole test suite under AddressSanitizer and under ThreadSanitizer, each in a build directory of its own.
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest --sanitize=thread --scratch-path .build-tsan
 
 # Completions and the man page are generated from the argument parser; `contrib` writes them, `check-contrib`
 # (part of `make test`, so of CI) fails when the committed copies are out of step with the code.

@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark of codex-credential-helper against secret-tool, git-credential-libsecret and
+docker-credential-secretservice, in one private D-Bus session with gnome-keyring (run it through `make bench`).
+
+  bench.py HELPER GIT_CREDENTIAL_LIBSECRET [--runs N]
+
+Every tool runs the same number of times, interleaved (one run of each in turn, so that drift in the machine's load
+touches all alike). Reported: median and min-max wall time, peak RSS (ru_maxrss of the child), and each median's
+ratio to `secret-tool lookup` in the same run. Nothing here is a pass/fail test; the targets are printed beside the
+figures for the reader.
+"""
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+DOCKER = shutil.which("docker-credential-secretservice")
+SECRET_TOOL = shutil.which("secret-tool")
+
+
+def run_once(argv, stdin=b"", env=None):
+    """Runs argv once; returns (seconds, peak RSS in KiB, exit status, stdout)."""
+    r, w = os.pipe()
+    out_r, out_w = os.pipe()
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(r, 0)
+        os.dup2(out_w, 1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        for fd in (r, w, out_r, out_w, devnull):
+            os.close(fd)
+        try:
+            os.execve(argv[0], argv, env or os.environ)
+        finally:
+            os._exit(127)
+    os.close(r)
+    os.close(out_w)
+    if stdin:
+        os.write(w, stdin)
+    os.close(w)
+    chunks = []
+    while True:
+        chunk = os.read(out_r, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(out_r)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    return elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status), b"".join(chunks)
+
+
+class Case:
+    def __init__(self, group, name, argv, stdin=b"", env=None, check=None):
+        self.group, self.name, self.argv, self.stdin, self.env, self.check = group, name, argv, stdin, env, check
+        self.times, self.rss, self.failures = [], [], 0
+
+    def run(self):
+        elapsed, rss, status, out = run_once(self.argv, self.stdin, self.env)
+        ok = status == 0 and (self.check is None or self.check(out))
+        if not ok:
+            self.failures += 1
+        self.times.append(elapsed)
+        self.rss.append(rss)
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f}"
+
+
+def main():
+    helper, git_helper = sys.argv[1], sys.argv[2]
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 30
+    scratch = tempfile.mkdtemp(prefix="cch-bench-")
+    home = os.path.join(scratch, "codex-home")
+    file_home = os.path.join(scratch, "codex-home-file")
+    pass_home = os.path.join(scratch, "codex-home-pass")
+    for d in (home, file_home, pass_home):
+        os.makedirs(d, mode=0o700)
+    env = dict(os.environ)
+    env.pop("CODEX_ACCESS_TOKEN", None)
+    token = b"at-bench" + os.urandom(16).hex().encode()
+
+    def helper_env(codex_home, **extra):
+        e = dict(env, CODEX_HOME=codex_home)
+        e.update(extra)
+        return e
+
+    # Seed every store with one credential.
+    seed = [
+        ([helper, "login", "--with-access-token", "--backend", "secret-service"], token, helper_env(home)),
+        ([helper, "login", "--with-access-token", "--backend", "file"], token, helper_env(file_home)),
+        ([helper, "login", "--with-access-token", "--backend", "file"], token,
+         helper_env(pass_home, CODEX_CREDENTIAL_PASSPHRASE="bench passphrase")),
+        ([SECRET_TOOL, "store", "--label=bench", "service", "bench", "account", "a"], token, env),
+        ([git_helper, "store"], b"protocol=https\nhost=bench.example\nusername=bench\npassword=" + token + b"\n\n", env),
+    ]
+    if DOCKER:
+        seed.append(([DOCKER, "store"], b'{"ServerURL":"https://bench.example","Username":"bench","Secret":"' + token + b'"}', env))
+    for argv, stdin, e in seed:
+        _, _, status, _ = run_once(argv, stdin, e)
+        if status != 0:
+            print(f"seeding failed: {argv[0]} {argv[1]} (status {status})", file=sys.stderr)
+            return 1
+
+    has_token = lambda out: token in out
+    account = subprocess.run([helper, "get", "--format", "kv"], env=helper_env(home), capture_output=True).stdout
+    account = [l.split(b"=", 1)[1] for l in account.splitlines() if l.startswith(b"account=")][0]
+    git_request = b"protocol=https\nhost=bench.example\nusername=bench\n\n"
+    cases = [
+        Case("get", "secret-tool lookup", [SECRET_TOOL, "lookup", "service", "Codex Auth", "username", account.decode()],
+             env=env, check=has_token),
+        Case("get", "codex-credential-helper get (keyring)", [helper, "get", "--format", "token", "--backend", "secret-service"],
+             env=helper_env(home), check=has_token),
+        Case("get", "git-credential-libsecret get", [git_helper, "get"], git_request, env, has_token),
+        Case("get", "codex-credential-helper get (file, key file)", [helper, "get", "--format", "token", "--backend", "file"],
+             env=helper_env(file_home), check=has_token),
+        Case("get", "codex-credential-helper get (file, passphrase)", [helper, "get", "--format", "token", "--backend", "file"],
+             env=helper_env(pass_home, CODEX_CREDENTIAL_PASSPHRASE="bench passphrase"), check=has_token),
+        Case("store", "codex-credential-helper store (keyring)", [helper, "store", "--backend", "secret-service"],
+             b"token=" + token + b"\n", helper_env(home)),
+        Case("store", "git-credential-libsecret store", [git_helper, "store"],
+             b"protocol=https\nhost=bench.example\nusername=bench\npassword=" + token + b"\n\n", env),
+        Case("store", "secret-tool store", [SECRET_TOOL, "store", "--label=bench", "service", "bench", "account", "a"], token, env),
+    ]
+    if DOCKER:
+        cases.insert(3, Case("get", "docker-credential-secretservice get", [DOCKER, "get"], b"https://bench.example", env, has_token))
+        cases.append(Case("store", "docker-credential-secretservice store", [DOCKER, "store"],
+                          b'{"ServerURL":"https://bench.example","Username":"bench","Secret":"' + token + b'"}', env))
+
+    for _ in range(2):  # warm-up: page cache, gnome-keyring's first-use work
+        for case in cases:
+            run_once(case.argv, case.stdin, case.env)
+    for _ in range(runs):
+        for case in cases:
+            case.run()
+        # erase + store again, so that the erase cases erase something real
+    erase_cases = [
+        ("codex-credential-helper erase (keyring)", [helper, "erase", "--backend", "secret-service"], b"codex_home=" + home.encode() + b"\n",
+         helper_env(home), [helper, "store", "--backend", "secret-service"], b"token=" + token + b"\n"),
+        ("git-credential-libsecret erase", [git_helper, "erase"], git_request, env, [git_helper, "store"],
+         b"protocol=https\nhost=bench.example\nusername=bench\npassword=" + token + b"\n\n"),
+        ("secret-tool clear", [SECRET_TOOL, "clear", "service", "bench", "account", "a"], b"", env,
+         [SECRET_TOOL, "store", "--label=bench", "service", "bench", "account", "a"], token),
+    ]
+    erase_results = {name: Case("erase", name, argv, stdin, e) for name, argv, stdin, e, _, _ in erase_cases}
+    for _ in range(runs):
+        for name, argv, stdin, e, restore, restore_in in erase_cases:
+            erase_results[name].run()
+            run_once(restore, restore_in, e)
+
+    # 50 concurrent gets: the helper against git-credential-libsecret, wall time of the whole burst, 5 bursts each.
+    def burst(argv, stdin, e):
+        threads = [threading.Thread(target=run_once, args=(argv, stdin, e)) for _ in range(50)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start
+
+    bursts = {"codex-credential-helper": [], "git-credential-libsecret": []}
+    for _ in range(5):
+        bursts["codex-credential-helper"].append(burst(cases[1].argv, b"", cases[1].env))
+        bursts["git-credential-libsecret"].append(burst([git_helper, "get"], git_request, env))
+
+    base = statistics.median(cases[0].times)
+    base_rss = statistics.median(cases[0].rss)
+    print(f"\n{runs} interleaved runs each; medians; ratios to secret-tool lookup in this run "
+          f"({ms(base)} ms, {base_rss / 1024:.1f} MiB)\n")
+    print(f"{'tool':52} {'median ms':>9} {'min-max ms':>15} {'peak RSS MiB':>12} {'x time':>7} {'x RSS':>6} fails")
+    for case in cases + list(erase_results.values()):
+        median = statistics.median(case.times)
+        rss = statistics.median(case.rss) / 1024
+        print(f"{case.group + ': ' + case.name:52} {ms(median):>9} {ms(min(case.times)) + '-' + ms(max(case.times)):>15} "
+              f"{rss:>12.1f} {median / base:>7.2f} {rss * 1024 / base_rss:>6.2f} {case.failures}")
+    print("\n50 concurrent gets (wall time of the burst, median of 5):")
+    for name, values in bursts.items():
+        print(f"  {name:30} {ms(statistics.median(values))} ms")
+
+    def ratio(name):
+        case = next(c for c in cases + list(erase_results.values()) if c.name == name)
+        return statistics.median(case.times) / base
+
+    git_store = statistics.median(next(c for c in cases if c.name == "git-credential-libsecret store").times)
+    git_erase = statistics.median(erase_results["git-credential-libsecret erase"].times)
+    helper_get = next(c for c in cases if c.name == "codex-credential-helper get (keyring)")
+    print("\nTargets (issue 6):")
+    targets = [
+        ("keyring get <= 1.0x secret-tool lookup", ratio("codex-credential-helper get (keyring)"), 1.0),
+        ("keyring get peak RSS <= 1.3x secret-tool's", statistics.median(helper_get.rss) / base_rss, 1.3),
+        ("store <= 1.0x git-credential-libsecret store",
+         statistics.median(next(c for c in cases if c.name.startswith("codex-credential-helper store")).times) / git_store, 1.0),
+        ("erase <= 1.0x git-credential-libsecret erase",
+         statistics.median(erase_results["codex-credential-helper erase (keyring)"].times) / git_erase, 1.0),
+        ("file get (key file) <= 0.4x secret-tool lookup", ratio("codex-credential-helper get (file, key file)"), 0.4),
+        ("file get (passphrase, repeated) <= 0.5x secret-tool lookup", ratio("codex-credential-helper get (file, passphrase)"), 0.5),
+        ("50 concurrent gets <= git-credential-libsecret's",
+         statistics.median(bursts["codex-credential-helper"]) / statistics.median(bursts["git-credential-libsecret"]), 1.0),
+    ]
+    for label, value, limit in targets:
+        print(f"  {'met ' if value <= limit else 'MISSED'} {label:60} {value:.2f}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
