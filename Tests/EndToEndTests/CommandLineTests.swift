@@ -39,8 +39,8 @@ struct CommandLineTests {
         let home = try sandbox.makeCodexHome()
         let token = TestTokens.personal()
         let script = TestPaths.repositoryRoot + "/Tests/Support/pty_prompt.py"
-        let result = try runProcess(TestPaths.systemPython, [script, TestPaths.helperBinary, home, token],
-                                    environment: sandbox.environment, deadline: 30)
+        let result = try runProcess(TestPaths.systemPython, [script, TestPaths.helperBinary, home, token, String(TestTiming.scale)],
+                                    environment: sandbox.environment, deadline: 30 * Double(TestTiming.scale))
         #expect(result.status == 0, "\(result)")
         let report = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
         #expect(report["prompted"] as? Bool == true, "\(report)")

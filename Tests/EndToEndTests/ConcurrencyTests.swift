@@ -3,10 +3,11 @@ import TestSupport
 import Testing
 
 // Serialized: each case starts 100 processes on a 2-core machine; two at once would test the machine, not the helper.
-// The helpers run with the default 5 s bound (a round of 50 stores and 50 gets takes about 2 s here).
+// The helpers run with the default 5 s bound (a round of 50 stores and 50 gets takes about 2 s here); under a
+// sanitizer (CODEX_TEST_TIME_SCALE) every helper is several times slower, and the bound is scaled alike.
 @Suite("End to end: many helpers at once", .serialized)
 struct ConcurrencyTests {
-    static let timeout: [String] = []
+    static let timeout: [String] = TestTiming.scale > 1 ? ["--timeout", String(5 * TestTiming.scale)] : []
 
     /// 50 stores of distinct Codex homes and 50 gets at once, 5 rounds: nothing lost, torn, mixed up or failed.
     @Test(arguments: ["secret-service", "file"])

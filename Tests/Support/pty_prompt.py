@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Drives `login --with-access-token` on a real pseudo-terminal, as a person would.
 
-  pty_prompt.py HELPER CODEX_HOME TOKEN
+  pty_prompt.py HELPER CODEX_HOME TOKEN [TIME_SCALE]
 
 Run 1: waits for the prompt, types the token, and records whether it was echoed and how login exited.
 Run 2: waits for the prompt, checks echo is off, presses Ctrl-C, and checks the terminal's echo is back on.
@@ -35,10 +35,13 @@ def spawn(helper, home):
     return child, master, slave
 
 
+SCALE = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+
+
 def read_while(master, keep_going, timeout=30.0):
     """Reads the terminal until keep_going(seen, idle) is false, the terminal closes, or timeout passes."""
     seen = b""
-    deadline = time.time() + timeout
+    deadline = time.time() + timeout * SCALE
     while time.time() < deadline:
         ready, _, _ = select.select([master], [], [], 0.1)
         if ready:
@@ -66,7 +69,7 @@ def main():
     # Our parent (a test runner thread) may block signals; a person's shell does not.
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     # If anything hangs, say where before the test harness kills us.
-    faulthandler.dump_traceback_later(25, exit=True)
+    faulthandler.dump_traceback_later(25 * SCALE, exit=True)
     helper, home, token = sys.argv[1], sys.argv[2], sys.argv[3]
     report = {}
 
@@ -75,7 +78,7 @@ def main():
     report["prompted"] = b"input is hidden" in prompt
     os.write(master, token.encode() + b"\n")
     rest = drain(master, child)
-    report["login_status"] = child.wait(timeout=30)
+    report["login_status"] = child.wait(timeout=30 * SCALE)
     report["echoed_token"] = token.encode() in prompt + rest
     report["transcript"] = (prompt + rest).decode(errors="replace").replace(token, "<TOKEN>")
     os.close(master)
@@ -87,7 +90,7 @@ def main():
     report["echo_off_during_prompt"] = not (termios.tcgetattr(slave)[3] & termios.ECHO)
     os.write(master, b"\x03")
     try:
-        status = child.wait(timeout=30)
+        status = child.wait(timeout=30 * SCALE)
     except subprocess.TimeoutExpired:
         child.kill()
         status = child.wait()

@@ -273,6 +273,15 @@ private final class Collected: @unchecked Sendable {
     var err: Data { lock.lock(); defer { lock.unlock() }; return _err }
 }
 
+/// How much slower than usual this run is allowed to be: `CODEX_TEST_TIME_SCALE` (`make sanitize` sets it, since
+/// every process, the helper included, runs under a sanitizer there). Only bounds that exist because of the machine's
+/// speed are scaled; none of the helper's own contracts are.
+public enum TestTiming {
+    public static let scale: Int = {
+        Int(ProcessInfo.processInfo.environment["CODEX_TEST_TIME_SCALE"] ?? "") .map { max(1, $0) } ?? 1
+    }()
+}
+
 /// Paths the tests need.
 public enum TestPaths {
     /// The repository root (this file is Tests/TestSupport/Subprocess.swift).
