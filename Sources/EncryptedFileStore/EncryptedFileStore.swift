@@ -1,6 +1,10 @@
 import Crypto
 import CredentialCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: its ICU data costs start-up time and memory
+#else
 import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,11 @@
 import Crypto
 import CryptoExtras
 import CredentialCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not Foundation: its ICU data costs start-up time and memory
+#else
 import Foundation
+#endif
 
 /// The sealed-file format, version 1. All integers are big-endian.
 ///
