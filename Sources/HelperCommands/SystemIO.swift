@@ -105,19 +105,12 @@ enum SystemIO {
     private static func promptHidden(_ prompt: String, limit: Int, input: Int32, output: Int32) throws(HelperError)
         -> [UInt8]
     {
-        var original = termios()
-        guard tcgetattr(input, &original) == 0 else {
-            throw HelperError(.ioError, "Cannot read the terminal settings: \(Errno.current).")
+        guard csystem_terminal_hide_input(input) == 0 else {
+            csystem_terminal_restore()
+            throw HelperError(.ioError, "Cannot turn off echo on the terminal: \(Errno.current).")
         }
-        TerminalRestore.install(original, fd: input)
-        var silent = original
-        silent.c_lflag &= ~tcflag_t(ECHO | ECHONL)
-        silent.c_lflag |= tcflag_t(ICANON)
-        // Echo goes off before the prompt appears: anything typed after the prompt is kept and hidden;
-        // anything typed before it (which would have been echoed) is discarded by TCSAFLUSH.
-        tcsetattr(input, TCSAFLUSH, &silent)
         defer {
-            TerminalRestore.restore()
+            csystem_terminal_restore()
             FileDescriptorWriter(fd: output).write("\n")
         }
         FileDescriptorWriter(fd: output).write(prompt)
@@ -147,45 +140,6 @@ enum SystemIO {
         if bytes.last == 0x0A { bytes.removeLast() }
         if bytes.last == 0x0D { bytes.removeLast() }
         return bytes
-    }
-}
-
-/// Saved terminal settings and the signal handlers that put them back. A C signal handler cannot capture
-/// context, so the saved state is a global; it is written before the handlers are installed.
-enum TerminalRestore {
-    nonisolated(unsafe) static var saved = termios()
-    nonisolated(unsafe) static var terminal: Int32 = 0
-    nonisolated(unsafe) static var active: sig_atomic_t = 0
-    static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP]
-
-    static func install(_ settings: termios, fd: Int32) {
-        saved = settings
-        terminal = fd
-        active = 1
-        for signal in signals {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { received in
-                // Only async-signal-safe calls: restore the terminal, then die of the same signal.
-                if TerminalRestore.active == 1 { tcsetattr(TerminalRestore.terminal, TCSANOW, &TerminalRestore.saved) }
-                Glibc.signal(received, SIG_DFL)
-                raise(received)
-            }
-            sigemptyset(&action.sa_mask)
-            sigaction(signal, &action, nil)
-        }
-        // A parent may have started us with these blocked (a thread pool's mask is inherited through exec);
-        // Ctrl-C at a prompt must still work.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        for signal in signals { sigaddset(&unblock, signal) }
-        sigprocmask(SIG_UNBLOCK, &unblock, nil)
-    }
-
-    static func restore() {
-        guard active == 1 else { return }
-        tcsetattr(terminal, TCSADRAIN, &saved)
-        active = 0
-        for signal in signals { Glibc.signal(signal, SIG_DFL) }
     }
 }
 
