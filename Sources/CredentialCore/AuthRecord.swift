@@ -114,3 +114,13 @@ public enum AuthRecord {
         return String(printable.prefix(40))
     }
 }
+
+extension AuthRecord.Decoded {
+    /// When the bearer token itself says it expires: the `exp` claim of an agent-identity JWT; nil for opaque tokens.
+    public var tokenExpiry: Timestamp? {
+        guard kind == .agentIdentity, let token else { return nil }
+        // `now` at the epoch: only the claim is wanted here, not the "already expired" refusal.
+        return (try? TokenClassifier.classify(Array(token.utf8), expecting: .accessToken,
+                                              now: Timestamp(secondsSinceEpoch: 0)))?.expiresAt
+    }
+}

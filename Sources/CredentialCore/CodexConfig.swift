@@ -28,4 +28,12 @@ public struct CodexConfig: Equatable, Sendable {
     }
 
     public init(credentialsStore: String?) { self.credentialsStore = credentialsStore }
+
+    /// `$CODEX_HOME/config.toml`, or nil when there is none.
+    public static func read(_ home: CodexHome) -> CodexConfig? {
+        guard let bytes = (try? Syscall.readFile(home.configTOMLPath, limit: 4 * 1024 * 1024)).flatMap({ $0 }) else {
+            return nil
+        }
+        return CodexConfig(toml: String(decoding: bytes, as: UTF8.self))
+    }
 }

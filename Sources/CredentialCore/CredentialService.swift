@@ -210,7 +210,7 @@ public final class CredentialService {
                 .notFound,
                 "The credential for \(home.path) is a \(credential.decoded.kind.displayName), not the requested kind '\(AuthRecord.sanitized(kind))'.")
         }
-        let expiry = credential.metadata?.expiresAt ?? jwtExpiry(credential)
+        let expiry = credential.metadata?.expiresAt ?? credential.decoded.tokenExpiry
         if !options.allowExpired, let expiry, expiry <= environment.now() {
             throw expiredError(credential, expiry: expiry)
         }
@@ -262,7 +262,7 @@ public final class CredentialService {
     public func execCredential(codexHome: String?) throws(HelperError) -> (variable: String, token: String) {
         let home = try CodexHome.resolve(explicit: codexHome, environment: environment.variables)
         let credential = try load(home)
-        if let expiry = credential.metadata?.expiresAt ?? jwtExpiry(credential), expiry <= environment.now() {
+        if let expiry = credential.metadata?.expiresAt ?? credential.decoded.tokenExpiry, expiry <= environment.now() {
             throw expiredError(credential, expiry: expiry)
         }
         switch credential.decoded.kind {
@@ -301,25 +301,18 @@ public final class CredentialService {
         for entry in entries {
             var kind: String?
             var metadata: CredentialMetadata?
+            var expiry: Timestamp?
             var problem = entry.problem
             if let stored = entry.stored {
                 do {
                     let decoded = try AuthRecord.decode(stored.secret)
                     kind = decoded.kind.rawValue
                     metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
-                    if metadata?.expiresAt == nil, decoded.kind == .agentIdentity, let token = decoded.token {
-                        let expiry = (try? TokenClassifier.classify(
-                            Array(token.utf8), expecting: .accessToken, now: Timestamp(secondsSinceEpoch: 0)))?.expiresAt
-                        metadata = metadata ?? CredentialMetadata(
-                            codexHome: entry.codexHome ?? "", kind: decoded.kind, expiresAt: nil, createdAt: nil,
-                            fingerprint: "")
-                        metadata?.expiresAt = expiry
-                    }
+                    expiry = metadata?.expiresAt ?? decoded.tokenExpiry
                 } catch {
                     problem = error.message
                 }
             }
-            let expiry = metadata?.expiresAt
             rows.append([
                 ("account", entry.account), ("codex_home", entry.codexHome), ("name", metadata?.name), ("kind", kind),
                 ("backend", entry.backend), ("expires_at", expiry?.rfc3339),
@@ -526,11 +519,6 @@ public final class CredentialService {
         return declared
     }
 
-    func jwtExpiry(_ credential: Credential) -> Timestamp? {
-        guard credential.decoded.kind == .agentIdentity, let token = credential.decoded.token else { return nil }
-        return (try? TokenClassifier.classify(Array(token.utf8), expecting: .accessToken, now: Timestamp(secondsSinceEpoch: 0)))?.expiresAt
-    }
-
     func noBearerToken() -> HelperError {
         HelperError(
             .badStoredData,
@@ -555,11 +543,10 @@ public final class CredentialService {
     }
 
     func warnIfCodexIgnoresKeyring(_ home: CodexHome) {
-        let text = (try? Syscall.readFile(home.configTOMLPath, limit: 4 * 1024 * 1024)).flatMap { $0 }
-        let config = CodexConfig(toml: text.map { String(decoding: $0, as: UTF8.self) } ?? "")
-        guard !config.readsKeyring else { return }
-        let setting = config.credentialsStore.map { "sets cli_auth_credentials_store = \"\($0)\"" }
-            ?? (text == nil ? "does not exist" : "does not set cli_auth_credentials_store")
+        let config = CodexConfig.read(home)
+        guard config?.readsKeyring != true else { return }
+        let setting = config?.credentialsStore.map { "sets cli_auth_credentials_store = \"\($0)\"" }
+            ?? (config == nil ? "does not exist" : "does not set cli_auth_credentials_store")
         environment.errors.line(
             "Note: Codex will not read the keyring yet: \(home.configTOMLPath) \(setting). Add this line at its top:")
         environment.errors.line("  \(CodexConfig.keyringLine)")

@@ -132,9 +132,7 @@ struct StatusReport {
         }
 
         // What Codex will do.
-        let text = (try? Syscall.readFile(home.configTOMLPath, limit: 4 * 1024 * 1024)).flatMap { $0 }
-        let config = CodexConfig(toml: text.map { String(decoding: $0, as: UTF8.self) } ?? "")
-        if config.readsKeyring {
+        if let config = CodexConfig.read(home), config.readsKeyring {
             row("Codex", "config.toml sets cli_auth_credentials_store = \"\(config.credentialsStore ?? "")\": Codex reads the keyring item")
         } else {
             row("Codex", "does not read the keyring (add \(CodexConfig.keyringLine) to \(home.configTOMLPath)); "
@@ -159,11 +157,7 @@ struct StatusReport {
             let decoded = try AuthRecord.decode(stored.secret)
             let metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
             var text = "\(decoded.kind.displayName)\(metadata?.name.map { " '\($0)'" } ?? "") in \(stored.location)"
-            var expiry = metadata?.expiresAt
-            if expiry == nil, decoded.kind == .agentIdentity, let token = decoded.token {
-                expiry = (try? TokenClassifier.classify(
-                    Array(token.utf8), expecting: .accessToken, now: Timestamp(secondsSinceEpoch: 0)))?.expiresAt
-            }
+            let expiry = metadata?.expiresAt ?? decoded.tokenExpiry
             let now = environment.now()
             if let expiry {
                 let remaining = expiry.secondsSinceEpoch - now.secondsSinceEpoch
