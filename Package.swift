@@ -1,6 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// libsecret's and GLib's header directories (what `pkg-config --cflags libsecret-1` prints on Debian and Ubuntu).
+// Not pkg-config itself: a systemLibrary target would also put -lsecret-1 and GLib on the link line, and the binary
+// loads them with dlopen instead (see Sources/CLibSecret/include/ccs_shim.h).
+let libsecretIncludes = ["/usr/include/libsecret-1", "/usr/include/glib-2.0"]
+    .map { "-I" + $0 }
+    + ["x86_64", "aarch64", "arm", "i386", "powerpc64le", "s390x", "riscv64"].map {
+        "-I/usr/lib/\($0)-linux-gnu\($0 == "arm" ? "eabihf" : "")/glib-2.0/include"
+    }
+
+/// For Swift modules that import CLibSecret, or import (with testing enabled) a module that does.
+let libsecretSwiftSettings: [SwiftSetting] = [.unsafeFlags(libsecretIncludes.flatMap { ["-Xcc", $0] })]
+
 let package = Package(
     name: "codex-credential-helper",
     products: [
@@ -12,17 +24,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // libsecret (Secret Service over D-Bus): a modulemap and one shim header, nothing else.
-        .systemLibrary(
-            name: "CLibSecret",
-            pkgConfig: "libsecret-1",
-            providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]
-        ),
+        // libsecret (Secret Service over D-Bus), loaded with dlopen on first use, so that commands that never touch
+        // the keyring (a file-backend get) do not load, relocate or initialise GLib; plus the shims Swift cannot
+        // write itself. Its headers come from libsecret-1-dev and libglib2.0-dev; nothing of theirs is linked.
+        .target(name: "CLibSecret", cSettings: [.unsafeFlags(libsecretIncludes)]),
         // prctl and friends: C functions Swift cannot call (variadic).
         .target(name: "CSystemShims"),
         // The model, wire format, token rules and store protocol. No C, no Foundation.
         .target(name: "CredentialCore"),
-        .target(name: "SecretServiceStore", dependencies: ["CredentialCore", "CLibSecret"]),
+        .target(
+            name: "SecretServiceStore", dependencies: ["CredentialCore", "CLibSecret"],
+            swiftSettings: libsecretSwiftSettings),
         // The encrypted-file fallback: AES-256-GCM sealed box, scrypt or a random key file.
         .target(
             name: "EncryptedFileStore",
@@ -40,19 +52,26 @@ let package = Package(
                 "EncryptedFileStore",
                 "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: libsecretSwiftSettings
         ),
-        .executableTarget(name: "codex-credential-helper", dependencies: ["HelperCommands"]),
+        .executableTarget(
+            name: "codex-credential-helper", dependencies: ["HelperCommands"], swiftSettings: libsecretSwiftSettings),
 
         // Test-only harness: private D-Bus sessions with a real gnome-keyring, subprocess runner.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "CredentialCoreTests", dependencies: ["CredentialCore"]),
         .testTarget(
+            name: "HelperCommandsTests",
+            dependencies: ["HelperCommands", "CredentialCore", "EncryptedFileStore",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: libsecretSwiftSettings),
+        .testTarget(
             name: "EncryptedFileStoreTests", dependencies: ["EncryptedFileStore", "CredentialCore", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
             name: "SecretServiceStoreTests", dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport"],
-            swiftSettings: [.swiftLanguageMode(.v5)]),
+            swiftSettings: [.swiftLanguageMode(.v5)] + libsecretSwiftSettings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v5)]),

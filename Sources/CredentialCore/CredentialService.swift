@@ -179,7 +179,7 @@ public final class CredentialService {
 
     // MARK: - get / store / erase
 
-    public struct GetOptions: Sendable {
+    public struct GetOptions: Sendable, Equatable {
         public var format: OutputFormat
         /// Report a `CODEX_ACCESS_TOKEN` in the environment first, as Codex uses it first (`--no-env` turns it off).
         public var useEnvironment: Bool

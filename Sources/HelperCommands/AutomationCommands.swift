@@ -3,6 +3,7 @@ import CredentialCore
 
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Run a command with the stored credential in its environment, and nowhere else.",
         discussion: """
             An access token (personal or agent identity) goes into CODEX_ACCESS_TOKEN, an API key into \
@@ -50,6 +51,7 @@ struct Exec: ParsableCommand {
 
 struct Rotate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rotate",
         abstract: "Replace the stored credential with a new one read from stdin, optionally only if a smoke test passes.",
         discussion: """
             Reads and validates the replacement as login does. With --smoke-test, runs the command (with /bin/sh -c, \
@@ -96,6 +98,7 @@ struct Rotate: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List every credential the helper can see, across backends and Codex homes. Never a secret.",
         discussion: """
             One line each: account, Codex home, name, kind, backend, expiry, creation time. The keyring is searched \

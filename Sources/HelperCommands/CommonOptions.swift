@@ -59,13 +59,41 @@ struct CommonOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        guard timeout > 0, timeout <= 600 else {
-            throw ValidationError("--timeout must be more than 0 and at most 600 seconds.")
-        }
-        if passphraseFile != nil && passphraseFd != nil {
-            throw ValidationError("Give --passphrase-file or --passphrase-fd, not both.")
-        }
-        if let passphraseFd, passphraseFd < 0 { throw ValidationError("--passphrase-fd takes a file descriptor number.") }
+        if let problem = settings.validationProblem { throw ValidationError(problem) }
+    }
+
+    /// The parsed values, as the commands use them.
+    var settings: CommonSettings {
+        CommonSettings(
+            codexHome: codexHome, timeout: timeout, backend: backend, file: file, keyMode: keyMode,
+            passphraseFile: passphraseFile, passphraseFd: passphraseFd, verbose: verbose)
+    }
+
+    func makeBackends(environment variables: [String: String]) throws(HelperError) -> Backends {
+        try settings.makeBackends(environment: variables)
+    }
+
+    func makeService() throws(HelperError) -> CredentialService { try settings.makeService() }
+}
+
+/// The values of the options every command takes, however they were parsed (by the argument parser, or by the
+/// fast path for get/store/erase, which never touches it).
+struct CommonSettings: Equatable {
+    var codexHome: String?
+    var timeout: Double = 5
+    var backend: BackendChoice?
+    var file: String?
+    var keyMode: EncryptedFileStore.KeyModeChoice?
+    var passphraseFile: String?
+    var passphraseFd: Int32?
+    var verbose = false
+
+    /// What is wrong with the combination, in the words the usage error gives; nil when nothing is.
+    var validationProblem: String? {
+        guard timeout > 0, timeout <= 600 else { return "--timeout must be more than 0 and at most 600 seconds." }
+        if passphraseFile != nil && passphraseFd != nil { return "Give --passphrase-file or --passphrase-fd, not both." }
+        if let passphraseFd, passphraseFd < 0 { return "--passphrase-fd takes a file descriptor number." }
+        return nil
     }
 
     /// The stores for this invocation, over the real environment.
@@ -180,10 +208,17 @@ struct Backends {
 /// Runs a command body, turning a `HelperError` into its message on stderr and its documented exit status.
 /// No command calls exit() itself.
 func runReportingErrors(_ body: () throws(HelperError) -> Void) throws {
+    let status = exitStatusReportingErrors(body)
+    if status != 0 { throw ExitCode(status) }
+}
+
+/// The same, for callers outside the argument parser: the exit status, 0 on success.
+func exitStatusReportingErrors(_ body: () throws(HelperError) -> Void) -> Int32 {
     do {
         try body()
+        return 0
     } catch {
         FileDescriptorWriter(fd: 2).line("codex-credential-helper: \(error.message)")
-        throw ExitCode(error.exitStatus)
+        return error.exitStatus
     }
 }

@@ -3,6 +3,7 @@ import CredentialCore
 
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "login",
         abstract: "Store a Codex access token (or API key) read from standard input.",
         discussion: """
             Reads the token from standard input to end of file and trims surrounding whitespace; on a terminal it \
@@ -45,6 +46,7 @@ struct Login: ParsableCommand {
 
 struct Logout: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "logout",
         abstract: "Erase every stored copy of the credential for a Codex home.",
         discussion: """
             Removes the keyring item for the Codex home and a plaintext $CODEX_HOME/auth.json if there is one. \

@@ -10,6 +10,7 @@ private let protocolDiscussion = """
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "get",
         abstract: "Print the stored credential (key=value lines, the token alone, or Codex's JSON record).",
         discussion: """
             Any request is accepted, including an empty or closed standard input (a terminal is not read). \
@@ -39,17 +40,21 @@ struct Get: ParsableCommand {
 
     func run() throws {
         try runReportingErrors { () throws(HelperError) in
-            var reader = SystemIO.requestReader()
-            let request = try WireFormat.readRequest(from: &reader)
-            try common.makeService().get(
-                request: request, codexHome: common.codexHome,
-                options: .init(format: format, useEnvironment: !noEnv, allowExpired: allowExpired))
+            try Self.perform(common: common.settings, options: .init(format: format, useEnvironment: !noEnv, allowExpired: allowExpired))
         }
+    }
+
+    /// The command itself, shared with the fast path.
+    static func perform(common: CommonSettings, options: CredentialService.GetOptions) throws(HelperError) {
+        var reader = SystemIO.requestReader()
+        let request = try WireFormat.readRequest(from: &reader)
+        try common.makeService().get(request: request, codexHome: common.codexHome, options: options)
     }
 }
 
 struct Store: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "store",
         abstract: "Store the credential given as key=value lines (token= is required).",
         discussion: """
             Applies the same rules as login: the token must be an access token (or, with kind=api_key, an API key).
@@ -63,16 +68,20 @@ struct Store: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try runReportingErrors { () throws(HelperError) in
-            var reader = SystemIO.requestReader()
-            let request = try WireFormat.readRequest(from: &reader)
-            try common.makeService().store(request: request, codexHome: common.codexHome)
-        }
+        try runReportingErrors { () throws(HelperError) in try Self.perform(common: common.settings) }
+    }
+
+    /// The command itself, shared with the fast path.
+    static func perform(common: CommonSettings) throws(HelperError) {
+        var reader = SystemIO.requestReader()
+        let request = try WireFormat.readRequest(from: &reader)
+        try common.makeService().store(request: request, codexHome: common.codexHome)
     }
 }
 
 struct Erase: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "erase",
         abstract: "Erase the credential named by the request (an empty request is refused).",
         discussion: """
             Erases the stored credential for the request's codex_home. With token= or kind=, erases only a matching \
@@ -87,10 +96,13 @@ struct Erase: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try runReportingErrors { () throws(HelperError) in
-            var reader = SystemIO.requestReader()
-            let request = try WireFormat.readRequest(from: &reader)
-            try common.makeService().erase(request: request, codexHome: common.codexHome)
-        }
+        try runReportingErrors { () throws(HelperError) in try Self.perform(common: common.settings) }
+    }
+
+    /// The command itself, shared with the fast path.
+    static func perform(common: CommonSettings) throws(HelperError) {
+        var reader = SystemIO.requestReader()
+        let request = try WireFormat.readRequest(from: &reader)
+        try common.makeService().erase(request: request, codexHome: common.codexHome)
     }
 }

@@ -9,6 +9,7 @@ import Glibc
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Diagnose: which backends are usable, where the credential is, whether Codex will find it.",
         discussion: """
             Never prints a secret. Reports the session bus, the Secret Service provider and its default \

@@ -25,7 +25,11 @@ final class SecretServiceConnection {
             self.milliseconds = Deadline.nowMilliseconds() + timeoutMilliseconds
         }
 
-        static func nowMilliseconds() -> Int { Int(g_get_monotonic_time() / 1000) }
+        static func nowMilliseconds() -> Int {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
+        }
 
         var remaining: Int { max(0, milliseconds - Deadline.nowMilliseconds()) }
     }
@@ -41,10 +45,23 @@ final class SecretServiceConnection {
 
     /// Connects to the session bus and makes a proxy for the Secret Service.
     static func open(deadline: Deadline) throws(HelperError) -> SecretServiceConnection {
+        try loadLibsecret()
         let pointer = try bounded(deadline, phase: "connecting to the Secret Service") { cancellable, error in
-            secret_service_open_sync(ccs_secret_service_type(), nil, SECRET_SERVICE_NONE, cancellable, error)
+            ccs_service_open_sync(cancellable, error)
         }
         return SecretServiceConnection(service: pointer, deadline: deadline)
+    }
+
+    /// libsecret is loaded on first use (see ccs_shim.h); without it there is no keyring to reach.
+    private static func loadLibsecret() throws(HelperError) {
+        var problem: UnsafePointer<CChar>? = nil
+        guard ccs_load(&problem) == 0 else { return }
+        let detail = problem.map { String(cString: $0) } ?? "unknown reason"
+        throw HelperError(
+            .unavailable,
+            "libsecret is not installed or not usable (\(detail)), so no keyring is reachable. Install libsecret-1-0, "
+                + "or use --backend file.",
+            reason: "libsecret could not be loaded")
     }
 
     // MARK: - Calls
@@ -56,7 +73,7 @@ final class SecretServiceConnection {
         var unlocked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
         var locked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
         _ = try call("searching the keyring") { cancellable, error in
-            secret_service_search_for_dbus_paths_sync(service, nil, table, cancellable, &unlocked, &locked, error) != 0
+            ccs_search_paths_sync(service, table, cancellable, &unlocked, &locked, error) != 0
                 ? 1 : nil
         }
         return (takeStrings(unlocked), takeStrings(locked))
@@ -66,9 +83,9 @@ final class SecretServiceConnection {
     func secret(of path: String) throws(HelperError) -> [UInt8] {
         try ensureSession()
         let value = try call("reading the secret") { cancellable, error in
-            secret_service_get_secret_for_dbus_path_sync(service, path, cancellable, error)
+            ccs_get_secret_sync(service, path, cancellable, error)
         }
-        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+        defer { ccs_secret_value_unref(value) }
         var length = 0
         guard let bytes = ccs_secret_value_bytes(value, &length) else { return [] }
         return Array(UnsafeBufferPointer(start: bytes, count: length))
@@ -82,7 +99,7 @@ final class SecretServiceConnection {
         }
         defer { ccs_variant_unref(variant) }
         guard let flat = ccs_string_dict_flatten(variant) else { return [:] }
-        defer { g_strfreev(flat) }
+        defer { ccs_strfreev(flat) }
         var result: [String: String] = [:]
         var index = 0
         while let key = flat[index], let value = flat[index + 1] {
@@ -96,12 +113,12 @@ final class SecretServiceConnection {
     func collection(forAlias alias: String) throws(HelperError) -> String? {
         var missing = false
         let path = try call("looking up the default collection") { cancellable, error -> UnsafeMutablePointer<gchar>? in
-            let result = secret_service_read_alias_dbus_path_sync(service, alias, cancellable, error)
+            let result = ccs_read_alias_sync(service, alias, cancellable, error)
             if result == nil, error.pointee == nil { missing = true }
             return result
         } orMissing: { missing }
         guard let path else { return nil }
-        defer { g_free(path) }
+        defer { ccs_free(path) }
         let text = String(cString: path)
         return text == "/" ? nil : text
     }
@@ -125,26 +142,21 @@ final class SecretServiceConnection {
         let properties = ccs_item_properties_new(label, table)
         defer { ccs_hash_table_unref(properties) }
         let value = makeValue(secret, contentType: contentType)
-        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+        defer { ccs_secret_value_unref(value) }
         let path = try call("creating the keyring item") { cancellable, error in
-            secret_service_create_item_dbus_path_sync(service, collection, properties, value, SECRET_ITEM_CREATE_NONE,
-                                                      cancellable, error)
+            ccs_create_item_sync(service, collection, properties, value, cancellable, error)
         }
-        defer { g_free(path) }
+        defer { ccs_free(path) }
         return String(cString: path)
     }
 
     /// Replaces only the secret of an existing item (label and attributes stay), as Codex does.
     func setSecret(of path: String, secret: [UInt8], contentType: String) throws(HelperError) {
         try ensureSession()
-        let item = try call("opening the keyring item") { cancellable, error in
-            secret_item_new_for_dbus_path_sync(service, path, SECRET_ITEM_NONE, cancellable, error)
-        }
-        defer { ccs_object_unref(UnsafeMutableRawPointer(item)) }
         let value = makeValue(secret, contentType: contentType)
-        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+        defer { ccs_secret_value_unref(value) }
         _ = try call("replacing the secret") { cancellable, error in
-            secret_item_set_secret_sync(item, value, cancellable, error) != 0 ? 1 : nil
+            ccs_set_secret_sync(service, path, value, cancellable, error) != 0 ? 1 : nil
         }
     }
 
@@ -158,7 +170,7 @@ final class SecretServiceConnection {
 
     func deleteItem(_ path: String) throws(HelperError) {
         _ = try call("deleting the keyring item") { cancellable, error in
-            secret_service_delete_item_dbus_path_sync(service, path, cancellable, error) != 0 ? 1 : nil
+            ccs_delete_item_sync(service, path, cancellable, error) != 0 ? 1 : nil
         }
     }
 
@@ -172,7 +184,7 @@ final class SecretServiceConnection {
         _ = try Self.bounded(promptDeadline, phase: "waiting for the unlock prompt") { cancellable, error in
             cStrings.withUnsafeMutableBufferPointer { buffer -> Int? in
                 buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<gchar>?.self, capacity: buffer.count) {
-                    secret_service_unlock_dbus_paths_sync(service, $0, cancellable, &unlocked, error) >= 0 ? 1 : nil
+                    ccs_unlock_paths_sync(service, $0, cancellable, &unlocked, error) >= 0 ? 1 : nil
                 }
             }
         }
@@ -189,7 +201,7 @@ final class SecretServiceConnection {
     private func ensureSession() throws(HelperError) {
         guard !sessionOpen else { return }
         _ = try call("opening a Secret Service session") { cancellable, error in
-            secret_service_ensure_session_sync(service, cancellable, error) != 0 ? 1 : nil
+            ccs_ensure_session_sync(service, cancellable, error) != 0 ? 1 : nil
         }
         sessionOpen = true
     }
@@ -222,7 +234,7 @@ final class SecretServiceConnection {
     ) throws(HelperError) -> T {
         let remaining = deadline.remaining
         guard remaining > 0 else { throw timeoutError(deadline, phase: phase) }
-        guard let cancellable = g_cancellable_new() else {
+        guard let cancellable = ccs_cancellable_new() else {
             throw HelperError(.internalError, "Could not allocate a GCancellable.")
         }
         defer { ccs_object_unref(UnsafeMutableRawPointer(cancellable)) }
@@ -235,7 +247,7 @@ final class SecretServiceConnection {
             "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, "
                 + (fired ? "timed out" : error.map { "error (domain \($0.pointee.domain), code \($0.pointee.code))" } ?? "ok"))
         if let error {
-            defer { g_error_free(error) }
+            defer { ccs_error_free(error) }
             if fired { throw timeoutError(deadline, phase: phase) }
             throw SecretServiceErrors.convert(
                 domain: error.pointee.domain, code: error.pointee.code,
@@ -272,7 +284,7 @@ final class SecretServiceConnection {
 
     private func takeStrings(_ array: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>?) -> [String] {
         guard let array else { return [] }
-        defer { g_strfreev(array) }
+        defer { ccs_strfreev(array) }
         var result: [String] = []
         var index = 0
         while let entry = array[index] {

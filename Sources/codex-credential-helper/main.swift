@@ -1,4 +1,10 @@
 import HelperCommands
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 HelperProcess.harden()
+// get, store and erase in their plain forms skip the argument parser (its start-up cost is most of a file get's).
+if let status = HelperMain.runFastPath(Array(CommandLine.arguments.dropFirst())) { exit(status) }
 CodexCredentialHelper.main()

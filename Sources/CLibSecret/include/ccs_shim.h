@@ -1,0 +1,338 @@
+// Shims for the parts of libsecret and GIO that Swift cannot call directly: variadic GVariant
+// constructors, GHashTable construction with C callbacks, error-domain macros, and a watchdog
+// thread that bounds every D-Bus call by cancelling it.
+//
+// libsecret is not linked: ccs_load() opens libsecret-1.so.0 with dlopen the first time a command needs the
+// keyring and resolves every function used here into ccs_api (GLib, GObject and GIO come in as libsecret's own
+// dependencies). A file-backend command never loads, relocates or initialises any of them. Below the table, each
+// name is redirected to its entry, so the inline functions read as ordinary libsecret and GLib code; Swift calls
+// only these ccs_ functions (a direct call to a libsecret or GLib function from Swift would not link).
+//
+// The D-Bus-path API (secret-paths.h) is marked "subject to change" by libsecret but has been
+// stable since 0.18; it lets us search, read and create items without building a proxy per item.
+#ifndef CCS_SHIM_H
+#define CCS_SHIM_H
+
+#define SECRET_API_SUBJECT_TO_CHANGE 1
+#include <libsecret/secret.h>
+#include <gio/gio.h>
+#include <string.h>
+
+// MARK: - The functions loaded from libsecret-1.so.0 and its dependencies
+
+#define CCS_API(X) \
+    X(secret_service_get_type) X(secret_service_open_sync) X(secret_service_search_for_dbus_paths_sync) \
+    X(secret_service_get_secret_for_dbus_path_sync) X(secret_service_read_alias_dbus_path_sync) \
+    X(secret_service_create_item_dbus_path_sync) X(secret_service_delete_item_dbus_path_sync) \
+    X(secret_service_unlock_dbus_paths_sync) X(secret_service_ensure_session_sync) \
+    X(secret_item_new_for_dbus_path_sync) X(secret_item_set_secret_sync) X(secret_error_get_quark) \
+    X(secret_value_new) X(secret_value_get) X(secret_value_unref) \
+    X(g_io_error_quark) X(g_dbus_error_quark) X(g_dbus_proxy_get_connection) X(g_dbus_connection_call_sync) \
+    X(g_cancellable_new) X(g_cancellable_cancel) X(g_object_ref) X(g_object_unref) \
+    X(g_free) X(g_strfreev) X(g_strdup) X(g_error_free) X(g_malloc0) X(g_malloc0_n) X(g_get_monotonic_time) \
+    X(g_hash_table_new_full) X(g_hash_table_replace) X(g_hash_table_insert) X(g_hash_table_unref) \
+    X(g_hash_table_iter_init) X(g_hash_table_iter_next) X(g_str_hash) X(g_str_equal) \
+    X(g_variant_builder_init) X(g_variant_builder_add) X(g_variant_builder_end) X(g_variant_type_checked_) \
+    X(g_variant_ref_sink) X(g_variant_new_string) X(g_variant_new) X(g_variant_get) X(g_variant_unref) \
+    X(g_variant_is_of_type) X(g_variant_n_children) X(g_variant_iter_init) X(g_variant_iter_next) \
+    X(g_variant_get_boolean) X(g_variant_get_string) \
+    X(g_mutex_init) X(g_mutex_lock) X(g_mutex_unlock) X(g_mutex_clear) \
+    X(g_cond_init) X(g_cond_signal) X(g_cond_wait_until) X(g_cond_clear) X(g_thread_new) X(g_thread_join)
+
+#define CCS_API_ENTRY(name) __typeof__(name) *name;
+struct ccs_api { CCS_API(CCS_API_ENTRY) };
+#undef CCS_API_ENTRY
+extern struct ccs_api ccs_api;
+
+// Loads libsecret once (thread-safe). Returns 1 when every function is there; otherwise 0, with *problem set to
+// what went wrong (dlerror's text, or the missing function), owned by the loader.
+int ccs_load(const char **problem);
+
+#ifndef CCS_LOADER
+#undef g_object_ref
+#undef g_str_equal
+#define secret_service_get_type (ccs_api.secret_service_get_type)
+#define secret_service_open_sync (ccs_api.secret_service_open_sync)
+#define secret_service_search_for_dbus_paths_sync (ccs_api.secret_service_search_for_dbus_paths_sync)
+#define secret_service_get_secret_for_dbus_path_sync (ccs_api.secret_service_get_secret_for_dbus_path_sync)
+#define secret_service_read_alias_dbus_path_sync (ccs_api.secret_service_read_alias_dbus_path_sync)
+#define secret_service_create_item_dbus_path_sync (ccs_api.secret_service_create_item_dbus_path_sync)
+#define secret_service_delete_item_dbus_path_sync (ccs_api.secret_service_delete_item_dbus_path_sync)
+#define secret_service_unlock_dbus_paths_sync (ccs_api.secret_service_unlock_dbus_paths_sync)
+#define secret_service_ensure_session_sync (ccs_api.secret_service_ensure_session_sync)
+#define secret_item_new_for_dbus_path_sync (ccs_api.secret_item_new_for_dbus_path_sync)
+#define secret_item_set_secret_sync (ccs_api.secret_item_set_secret_sync)
+#define secret_error_get_quark (ccs_api.secret_error_get_quark)
+#define secret_value_new (ccs_api.secret_value_new)
+#define secret_value_get (ccs_api.secret_value_get)
+#define secret_value_unref (ccs_api.secret_value_unref)
+#define g_io_error_quark (ccs_api.g_io_error_quark)
+#define g_dbus_error_quark (ccs_api.g_dbus_error_quark)
+#define g_dbus_proxy_get_connection (ccs_api.g_dbus_proxy_get_connection)
+#define g_dbus_connection_call_sync (ccs_api.g_dbus_connection_call_sync)
+#define g_cancellable_new (ccs_api.g_cancellable_new)
+#define g_cancellable_cancel (ccs_api.g_cancellable_cancel)
+#define g_object_ref (ccs_api.g_object_ref)
+#define g_object_unref (ccs_api.g_object_unref)
+#define g_free (ccs_api.g_free)
+#define g_strfreev (ccs_api.g_strfreev)
+#define g_strdup (ccs_api.g_strdup)
+#define g_error_free (ccs_api.g_error_free)
+#define g_malloc0 (ccs_api.g_malloc0)
+#define g_malloc0_n (ccs_api.g_malloc0_n)
+#define g_get_monotonic_time (ccs_api.g_get_monotonic_time)
+#define g_hash_table_new_full (ccs_api.g_hash_table_new_full)
+#define g_hash_table_replace (ccs_api.g_hash_table_replace)
+#define g_hash_table_insert (ccs_api.g_hash_table_insert)
+#define g_hash_table_unref (ccs_api.g_hash_table_unref)
+#define g_hash_table_iter_init (ccs_api.g_hash_table_iter_init)
+#define g_hash_table_iter_next (ccs_api.g_hash_table_iter_next)
+#define g_str_hash (ccs_api.g_str_hash)
+#define g_str_equal (ccs_api.g_str_equal)
+#define g_variant_builder_init (ccs_api.g_variant_builder_init)
+#define g_variant_builder_add (ccs_api.g_variant_builder_add)
+#define g_variant_builder_end (ccs_api.g_variant_builder_end)
+#define g_variant_type_checked_ (ccs_api.g_variant_type_checked_)
+#define g_variant_ref_sink (ccs_api.g_variant_ref_sink)
+#define g_variant_new_string (ccs_api.g_variant_new_string)
+#define g_variant_new (ccs_api.g_variant_new)
+#define g_variant_get (ccs_api.g_variant_get)
+#define g_variant_unref (ccs_api.g_variant_unref)
+#define g_variant_is_of_type (ccs_api.g_variant_is_of_type)
+#define g_variant_n_children (ccs_api.g_variant_n_children)
+#define g_variant_iter_init (ccs_api.g_variant_iter_init)
+#define g_variant_iter_next (ccs_api.g_variant_iter_next)
+#define g_variant_get_boolean (ccs_api.g_variant_get_boolean)
+#define g_variant_get_string (ccs_api.g_variant_get_string)
+#define g_mutex_init (ccs_api.g_mutex_init)
+#define g_mutex_lock (ccs_api.g_mutex_lock)
+#define g_mutex_unlock (ccs_api.g_mutex_unlock)
+#define g_mutex_clear (ccs_api.g_mutex_clear)
+#define g_cond_init (ccs_api.g_cond_init)
+#define g_cond_signal (ccs_api.g_cond_signal)
+#define g_cond_wait_until (ccs_api.g_cond_wait_until)
+#define g_cond_clear (ccs_api.g_cond_clear)
+#define g_thread_new (ccs_api.g_thread_new)
+#define g_thread_join (ccs_api.g_thread_join)
+
+// MARK: - The libsecret calls Swift makes, through the table
+
+static inline SecretService *ccs_service_open_sync(GCancellable *cancellable, GError **error) {
+    return secret_service_open_sync(SECRET_TYPE_SERVICE, NULL, SECRET_SERVICE_NONE, cancellable, error);
+}
+static inline gboolean ccs_search_paths_sync(SecretService *service, GHashTable *attributes, GCancellable *cancellable,
+                                             gchar ***unlocked, gchar ***locked, GError **error) {
+    return secret_service_search_for_dbus_paths_sync(service, NULL, attributes, cancellable, unlocked, locked, error);
+}
+static inline SecretValue *ccs_get_secret_sync(SecretService *service, const gchar *path, GCancellable *cancellable,
+                                               GError **error) {
+    return secret_service_get_secret_for_dbus_path_sync(service, path, cancellable, error);
+}
+static inline gchar *ccs_read_alias_sync(SecretService *service, const gchar *alias, GCancellable *cancellable,
+                                         GError **error) {
+    return secret_service_read_alias_dbus_path_sync(service, alias, cancellable, error);
+}
+static inline gchar *ccs_create_item_sync(SecretService *service, const gchar *collection, GHashTable *properties,
+                                          SecretValue *value, GCancellable *cancellable, GError **error) {
+    return secret_service_create_item_dbus_path_sync(service, collection, properties, value, SECRET_ITEM_CREATE_NONE,
+                                                     cancellable, error);
+}
+static inline gboolean ccs_set_secret_sync(SecretService *service, const gchar *path, SecretValue *value,
+                                           GCancellable *cancellable, GError **error) {
+    SecretItem *item = secret_item_new_for_dbus_path_sync(service, path, SECRET_ITEM_NONE, cancellable, error);
+    if (item == NULL) return FALSE;
+    gboolean done = secret_item_set_secret_sync(item, value, cancellable, error);
+    g_object_unref(item);
+    return done;
+}
+static inline gboolean ccs_delete_item_sync(SecretService *service, const gchar *path, GCancellable *cancellable,
+                                            GError **error) {
+    return secret_service_delete_item_dbus_path_sync(service, path, cancellable, error);
+}
+static inline gint ccs_unlock_paths_sync(SecretService *service, const gchar **paths, GCancellable *cancellable,
+                                         gchar ***unlocked, GError **error) {
+    return secret_service_unlock_dbus_paths_sync(service, paths, cancellable, unlocked, error);
+}
+static inline gboolean ccs_ensure_session_sync(SecretService *service, GCancellable *cancellable, GError **error) {
+    return secret_service_ensure_session_sync(service, cancellable, error);
+}
+static inline void ccs_secret_value_unref(SecretValue *value) { if (value) secret_value_unref(value); }
+static inline GCancellable *ccs_cancellable_new(void) { return g_cancellable_new(); }
+static inline void ccs_error_free(GError *error) { g_error_free(error); }
+static inline void ccs_free(gpointer memory) { g_free(memory); }
+static inline void ccs_strfreev(gchar **strings) { g_strfreev(strings); }
+static inline gint64 ccs_monotonic_time(void) { return g_get_monotonic_time(); }
+
+// MARK: - Error domains (macros in C, so Swift cannot see them)
+
+static inline GQuark ccs_io_error_quark(void) { return G_IO_ERROR; }
+static inline GQuark ccs_dbus_error_quark(void) { return G_DBUS_ERROR; }
+static inline GQuark ccs_secret_error_quark(void) { return SECRET_ERROR; }
+
+// MARK: - Object lifetime
+
+static inline void ccs_object_unref(gpointer object) { if (object) g_object_unref(object); }
+static inline GType ccs_secret_service_type(void) { return SECRET_TYPE_SERVICE; }
+static inline GDBusConnection *ccs_service_connection(SecretService *service) {
+    return g_dbus_proxy_get_connection((GDBusProxy *)service);
+}
+
+// MARK: - Attribute tables
+
+static inline GHashTable *ccs_attributes_new(void) {
+    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static inline void ccs_attributes_set(GHashTable *table, const char *key, const char *value) {
+    g_hash_table_replace(table, g_strdup(key), g_strdup(value));
+}
+
+static inline GVariant *ccs_attributes_variant(GHashTable *attributes) {
+    GVariantBuilder builder;
+    GHashTableIter iter;
+    gpointer key, value;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a{ss}"));
+    g_hash_table_iter_init(&iter, attributes);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        g_variant_builder_add(&builder, "{ss}", (const char *)key, (const char *)value);
+    }
+    return g_variant_builder_end(&builder);
+}
+
+// Item properties for CreateItem: label and attributes, values owned by the table.
+static inline GHashTable *ccs_item_properties_new(const char *label, GHashTable *attributes) {
+    GHashTable *properties = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_variant_unref);
+    g_hash_table_insert(properties, (gpointer) "org.freedesktop.Secret.Item.Label",
+                        g_variant_ref_sink(g_variant_new_string(label)));
+    g_hash_table_insert(properties, (gpointer) "org.freedesktop.Secret.Item.Attributes",
+                        g_variant_ref_sink(ccs_attributes_variant(attributes)));
+    return properties;
+}
+
+static inline void ccs_hash_table_unref(GHashTable *table) { if (table) g_hash_table_unref(table); }
+
+// MARK: - Properties over D-Bus (org.freedesktop.DBus.Properties)
+
+// Returns the property's value (unwrapped from its "v"), or NULL with *error set.
+static inline GVariant *ccs_get_property(GDBusConnection *connection, const char *bus_name, const char *path,
+                                         const char *interface, const char *property, gint timeout_ms,
+                                         GCancellable *cancellable, GError **error) {
+    GVariant *reply = g_dbus_connection_call_sync(
+        connection, bus_name, path, "org.freedesktop.DBus.Properties", "Get",
+        g_variant_new("(ss)", interface, property), G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, timeout_ms,
+        cancellable, error);
+    if (reply == NULL) return NULL;
+    GVariant *value = NULL;
+    g_variant_get(reply, "(v)", &value);
+    g_variant_unref(reply);
+    return value;
+}
+
+static inline gboolean ccs_set_attributes(GDBusConnection *connection, const char *bus_name, const char *path,
+                                          GHashTable *attributes, gint timeout_ms, GCancellable *cancellable,
+                                          GError **error) {
+    GVariant *reply = g_dbus_connection_call_sync(
+        connection, bus_name, path, "org.freedesktop.DBus.Properties", "Set",
+        g_variant_new("(ssv)", "org.freedesktop.Secret.Item", "Attributes", ccs_attributes_variant(attributes)),
+        NULL, G_DBUS_CALL_FLAGS_NONE, timeout_ms, cancellable, error);
+    if (reply == NULL) return FALSE;
+    g_variant_unref(reply);
+    return TRUE;
+}
+
+// An a{ss} variant flattened to a NULL-terminated array: key, value, key, value, ... (free with g_strfreev).
+static inline gchar **ccs_string_dict_flatten(GVariant *dict) {
+    if (dict == NULL || !g_variant_is_of_type(dict, G_VARIANT_TYPE("a{ss}"))) return NULL;
+    gsize count = g_variant_n_children(dict);
+    gchar **out = g_new0(gchar *, count * 2 + 1);
+    GVariantIter iter;
+    const gchar *key, *value;
+    gsize i = 0;
+    g_variant_iter_init(&iter, dict);
+    while (g_variant_iter_next(&iter, "{&s&s}", &key, &value)) {
+        out[i++] = g_strdup(key);
+        out[i++] = g_strdup(value);
+    }
+    return out;
+}
+
+static inline gboolean ccs_variant_boolean(GVariant *value, gboolean fallback) {
+    if (value == NULL || !g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) return fallback;
+    return g_variant_get_boolean(value);
+}
+
+static inline const gchar *ccs_variant_string(GVariant *value) {
+    if (value == NULL || !g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) return NULL;
+    return g_variant_get_string(value, NULL);
+}
+
+static inline void ccs_variant_unref(GVariant *value) { if (value) g_variant_unref(value); }
+
+// MARK: - Secret values
+
+static inline SecretValue *ccs_secret_value_new(const unsigned char *bytes, gssize length, const char *content_type) {
+    return secret_value_new((const gchar *)bytes, length, content_type);
+}
+
+static inline const unsigned char *ccs_secret_value_bytes(SecretValue *value, gsize *length) {
+    return (const unsigned char *)secret_value_get(value, length);
+}
+
+// MARK: - Watchdog: cancels a GCancellable when a deadline passes.
+//
+// libsecret's *_sync calls run a private main loop and honour a GCancellable; a thread that waits on
+// a condition variable until the deadline and then cancels is the one way to bound them all alike,
+// including libsecret's prompt wait, which has no timeout of its own.
+
+typedef struct {
+    GMutex mutex;
+    GCond cond;
+    gboolean stopped;
+    gboolean fired;
+    gint64 deadline;
+    GCancellable *cancellable;
+    GThread *thread;
+} CCSWatchdog;
+
+static gpointer ccs_watchdog_main(gpointer data) {
+    CCSWatchdog *dog = (CCSWatchdog *)data;
+    g_mutex_lock(&dog->mutex);
+    while (!dog->stopped) {
+        if (!g_cond_wait_until(&dog->cond, &dog->mutex, dog->deadline) && !dog->stopped) {
+            dog->fired = TRUE;
+            g_cancellable_cancel(dog->cancellable);
+            break;
+        }
+    }
+    g_mutex_unlock(&dog->mutex);
+    return NULL;
+}
+
+static inline CCSWatchdog *ccs_watchdog_start(GCancellable *cancellable, gint64 timeout_ms) {
+    CCSWatchdog *dog = g_new0(CCSWatchdog, 1);
+    g_mutex_init(&dog->mutex);
+    g_cond_init(&dog->cond);
+    dog->cancellable = g_object_ref(cancellable);
+    dog->deadline = g_get_monotonic_time() + timeout_ms * G_TIME_SPAN_MILLISECOND;
+    dog->thread = g_thread_new("ccs-watchdog", ccs_watchdog_main, dog);
+    return dog;
+}
+
+// Stops and frees the watchdog; returns TRUE when it had fired (the operation timed out).
+static inline gboolean ccs_watchdog_stop(CCSWatchdog *dog) {
+    g_mutex_lock(&dog->mutex);
+    dog->stopped = TRUE;
+    g_cond_signal(&dog->cond);
+    g_mutex_unlock(&dog->mutex);
+    g_thread_join(dog->thread);
+    gboolean fired = dog->fired;
+    g_object_unref(dog->cancellable);
+    g_mutex_clear(&dog->mutex);
+    g_cond_clear(&dog->cond);
+    g_free(dog);
+    return fired;
+}
+
+#endif // CCS_LOADER
+
+#endif

@@ -1,0 +1,111 @@
+import CredentialCore
+import EncryptedFileStore
+
+/// get, store and erase without the argument parser.
+///
+/// Codex and scripts run these on every start, and building the argument parser's command tree costs more than
+/// the rest of a file-backend `get` (its reflection and generic metadata make the Swift runtime scan every
+/// protocol conformance in the binary). So the plain forms these commands are called in are read here directly:
+/// the subcommand, then `--option value`, `--option=value` and the commands' flags, each at most once. Anything
+/// else (help, a positional argument, `--`, a value that looks like an option, an unknown or repeated option, a
+/// value that does not convert or validate) is left to the argument parser, which then gives its usual answer.
+/// A test checks that every form accepted here means what the parser makes of it.
+enum FastPath {
+    enum Invocation: Equatable {
+        case get(CommonSettings, CredentialService.GetOptions)
+        case store(CommonSettings)
+        case erase(CommonSettings)
+    }
+
+    /// Runs the invocation when `arguments` (without the program name) is in a plain form; nil otherwise.
+    static func run(_ arguments: [String]) -> Int32? {
+        guard let invocation = parse(arguments) else { return nil }
+        Trace.shared.log("fast path: \(arguments[0]) without the argument parser")
+        return exitStatusReportingErrors { () throws(HelperError) in
+            switch invocation {
+            case .get(let common, let options): try Get.perform(common: common, options: options)
+            case .store(let common): try Store.perform(common: common)
+            case .erase(let common): try Erase.perform(common: common)
+            }
+        }
+    }
+
+    static func parse(_ arguments: [String]) -> Invocation? {
+        guard let command = arguments.first, ["get", "store", "erase"].contains(command) else { return nil }
+        var common = CommonSettings()
+        var format = OutputFormat.keyValue
+        var useEnvironment = true
+        var allowExpired = false
+        var seen: Set<String> = []
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--"), argument.count > 2 else { return nil }
+            var name = String(argument.dropFirst(2))
+            var inlineValue: String?
+            if let equals = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            guard seen.insert(name).inserted else { return nil }
+
+            // Flags take no value.
+            let flag: Bool
+            switch (command, name) {
+            case (_, "verbose"): common.verbose = true; flag = true
+            case ("get", "no-env"): useEnvironment = false; flag = true
+            case ("get", "allow-expired"): allowExpired = true; flag = true
+            default: flag = false
+            }
+            if flag {
+                guard inlineValue == nil else { return nil }
+                continue
+            }
+
+            let value: String
+            if let inlineValue {
+                value = inlineValue
+            } else {
+                guard index < arguments.count else { return nil }
+                value = arguments[index]
+                index += 1
+            }
+            guard !value.isEmpty, !value.hasPrefix("-") else { return nil }
+            switch (command, name) {
+            case ("get", "format"):
+                guard let parsed = OutputFormat(rawValue: value) else { return nil }
+                format = parsed
+            case (_, "codex-home"): common.codexHome = value
+            case (_, "timeout"):
+                guard let seconds = Double(value) else { return nil }
+                common.timeout = seconds
+            case (_, "backend"):
+                guard let parsed = BackendChoice(rawValue: value) else { return nil }
+                common.backend = parsed
+            case (_, "file"): common.file = value
+            case (_, "key-mode"):
+                guard let parsed = EncryptedFileStore.KeyModeChoice(rawValue: value) else { return nil }
+                common.keyMode = parsed
+            case (_, "passphrase-file"): common.passphraseFile = value
+            case (_, "passphrase-fd"):
+                guard let fd = Int32(value) else { return nil }
+                common.passphraseFd = fd
+            default:
+                return nil
+            }
+        }
+        guard common.validationProblem == nil else { return nil }
+        switch command {
+        case "get":
+            return .get(common, .init(format: format, useEnvironment: useEnvironment, allowExpired: allowExpired))
+        case "store": return .store(common)
+        default: return .erase(common)
+        }
+    }
+}
+
+/// What the executable calls before the argument parser.
+public enum HelperMain {
+    public static func runFastPath(_ arguments: [String]) -> Int32? { FastPath.run(arguments) }
+}
