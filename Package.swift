@@ -40,6 +40,7 @@ let package = Package(
             name: "EncryptedFileStore",
             dependencies: [
                 "CredentialCore",
+                "CSystemShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

@@ -41,16 +41,35 @@ public final class EncryptedFileStore: CredentialStore {
         /// `${XDG_DATA_HOME:-~/.local/share}/codex-credential-helper/file.key`.
         public var keyFilePath: String
         public var lockTimeoutMilliseconds: Int
+        /// How long a key derived from a passphrase stays in the kernel keyring (0: not cached).
+        public var keyCacheSeconds: UInt32
 
         public init(filePath: String? = nil, keyMode: KeyModeChoice = .auto, passphrase: [UInt8]? = nil,
                     prompt: ((PassphrasePurpose) throws(HelperError) -> [UInt8])? = nil, keyFilePath: String,
-                    lockTimeoutMilliseconds: Int = 5000) {
+                    lockTimeoutMilliseconds: Int = 5000, keyCacheSeconds: UInt32 = Options.defaultKeyCacheSeconds) {
             self.filePath = filePath
             self.keyMode = keyMode
             self.passphrase = passphrase
             self.prompt = prompt
             self.keyFilePath = keyFilePath
             self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+            self.keyCacheSeconds = keyCacheSeconds
+        }
+
+        public static let defaultKeyCacheSeconds = KernelKeyCache.defaultTimeoutSeconds
+        public static let maximumKeyCacheSeconds = KernelKeyCache.maximumTimeoutSeconds
+
+        /// The key cache's timeout from CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT (seconds, 0 turns it off), else the default.
+        public static func keyCacheSeconds(environment: [String: String]) throws(HelperError) -> UInt32 {
+            guard let text = environment["CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT"], !text.isEmpty else {
+                return defaultKeyCacheSeconds
+            }
+            guard let seconds = UInt32(text), seconds <= maximumKeyCacheSeconds else {
+                throw HelperError(
+                    .usage,
+                    "CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT must be a number of seconds from 0 (no cache) to \(maximumKeyCacheSeconds).")
+            }
+            return seconds
         }
 
         /// The default key file location for an environment.
@@ -72,6 +91,8 @@ public final class EncryptedFileStore: CredentialStore {
 
     public init(options: Options) { self.options = options }
 
+    private var keyCache: KernelKeyCache { KernelKeyCache(timeoutSeconds: options.keyCacheSeconds) }
+
     public func filePath(for home: CodexHome) -> String {
         options.filePath ?? home.path + "/" + Self.defaultFileName
     }
@@ -91,9 +112,19 @@ public final class EncryptedFileStore: CredentialStore {
         }
         let (header, headerLength) = try SealedFormat.readHeader(sealed, path: path)
         Trace.shared.log("file: \(path): \(sealed.count) bytes, format \(header.version), \(header.keyMode) mode")
-        let key = try key(for: header, path: path, purpose: .open)
-        var plaintext = try SealedFormat.open(sealed, header: header, headerLength: headerLength, key: key, path: path)
+        var opening = try key(for: header, path: path, purpose: .open)
+        defer { if opening.derivedFrom != nil { zero(&opening.derivedFrom!) } }
+        var plaintext: [UInt8]
+        do {
+            plaintext = try SealedFormat.open(sealed, header: header, headerLength: headerLength, key: opening.key, path: path)
+        } catch {
+            if error.code == .wrongPassphrase, header.keyMode == .passphrase { keyCache.forget(file: path) }
+            throw error
+        }
         defer { zero(&plaintext) }
+        if let passphrase = opening.derivedFrom {
+            keyCache.remember(opening.key, forFile: path, header: header, passphrase: passphrase)
+        }
         let payload = try Payload.decode(plaintext, path: path)
         let stored = StoredCredential(
             secret: payload.record, metadata: payload.metadata,
@@ -160,11 +191,16 @@ public final class EncryptedFileStore: CredentialStore {
         removeStaleTemporaryFiles(for: path, in: directory)
         let existing = try readSealedFile(path)
         let existingMode = existing.flatMap { try? SealedFormat.readHeader($0, path: path).header.keyMode }
-        let (header, key) = try keyForWriting(existingMode: existingMode, path: path)
+        var (header, key, passphrase) = try keyForWriting(existingMode: existingMode, path: path)
+        defer { if passphrase != nil { zero(&passphrase!) } }
         var plaintext = Payload(codexHome: home.path, account: home.account, metadata: metadata, record: secret).encoded
         defer { zero(&plaintext) }
         let sealed = try SealedFormat.seal(plaintext, key: key, header: header)
         try writeAtomically(sealed, to: path, directory: directory)
+        if let passphrase {
+            header.keyCheck = SealedFormat.keyCheck(key)
+            keyCache.remember(key, forFile: path, header: header, passphrase: passphrase)
+        }
         Trace.shared.log("file: wrote \(sealed.count) bytes to \(path) (\(header.keyMode) mode), fsynced, renamed into place")
         if options.filePath == nil, !registeredHomes().contains(home.path) { updateRegistry(adding: home.path, removing: nil) }
         return SaveOutcome(
@@ -174,6 +210,7 @@ public final class EncryptedFileStore: CredentialStore {
 
     public func erase(_ home: CodexHome) throws(HelperError) -> Int {
         let path = filePath(for: home)
+        keyCache.forget(file: path)
         let directory = Self.directory(of: path)
         guard (try? Syscall.fileStatus(directory)) != nil else { return 0 }
         guard (try? Syscall.fileStatus(path, followLinks: false)) != nil else { return 0 }
@@ -199,8 +236,15 @@ public final class EncryptedFileStore: CredentialStore {
 
     // MARK: - Keys
 
+    /// A key to open a file with; `derivedFrom` is the passphrase when it was derived just now (to cache once it
+    /// has opened the file).
+    private struct OpeningKey {
+        var key: SymmetricKey
+        var derivedFrom: [UInt8]?
+    }
+
     private func key(for header: SealedFormat.Header, path: String, purpose: PassphrasePurpose) throws(HelperError)
-        -> SymmetricKey
+        -> OpeningKey
     {
         switch header.keyMode {
         case .keyFile:
@@ -211,12 +255,14 @@ public final class EncryptedFileStore: CredentialStore {
                         + "(deleted, or this is another machine or user). The file cannot be opened; log in again to "
                         + "replace it.")
             }
-            return key
+            return OpeningKey(key: key)
         case .passphrase:
-            var passphrase = try obtainPassphrase(purpose, path: path)
-            defer { zero(&passphrase) }
+            if let cached = keyCache.key(forFile: path, header: header, passphrase: options.passphrase) {
+                return OpeningKey(key: cached)
+            }
+            let passphrase = try obtainPassphrase(purpose, path: path)
             Trace.shared.log("file: deriving the key with scrypt (N=2^\(header.scrypt?.log2N ?? 0))")
-            return try SealedFormat.deriveKey(passphrase: passphrase, header: header)
+            return OpeningKey(key: try SealedFormat.deriveKey(passphrase: passphrase, header: header), derivedFrom: passphrase)
         }
     }
 
@@ -230,8 +276,9 @@ public final class EncryptedFileStore: CredentialStore {
             reason: "no passphrase")
     }
 
+    /// The header and key for a new sealed file, and the passphrase when the key was derived from one.
     private func keyForWriting(existingMode: SealedFormat.KeyMode?, path: String) throws(HelperError)
-        -> (SealedFormat.Header, SymmetricKey)
+        -> (SealedFormat.Header, SymmetricKey, [UInt8]?)
     {
         let usePassphrase: Bool
         switch options.keyMode {
@@ -242,13 +289,12 @@ public final class EncryptedFileStore: CredentialStore {
             usePassphrase = options.passphrase != nil || existingMode == .passphrase
         }
         if usePassphrase {
-            var passphrase = try obtainPassphrase(existingMode == .passphrase ? .open : .create, path: path)
-            defer { zero(&passphrase) }
+            let passphrase = try obtainPassphrase(existingMode == .passphrase ? .open : .create, path: path)
             let header = SealedFormat.passphraseHeader()
-            return (header, try SealedFormat.deriveKey(passphrase: passphrase, header: header))
+            return (header, try SealedFormat.deriveKey(passphrase: passphrase, header: header), passphrase)
         }
-        if let key = try readKeyFile() { return (SealedFormat.keyFileHeader(), key) }
-        return (SealedFormat.keyFileHeader(), try createKeyFile())
+        if let key = try readKeyFile() { return (SealedFormat.keyFileHeader(), key, nil) }
+        return (SealedFormat.keyFileHeader(), try createKeyFile(), nil)
     }
 
     private func readKeyFile() throws(HelperError) -> SymmetricKey? {

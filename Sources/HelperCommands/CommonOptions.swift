@@ -138,7 +138,8 @@ struct CommonSettings: Equatable {
         let fileOptions = EncryptedFileStore.Options(
             filePath: filePath, keyMode: mode, passphrase: passphrase, prompt: prompt,
             keyFilePath: EncryptedFileStore.Options.defaultKeyFilePath(environment: variables),
-            lockTimeoutMilliseconds: Int(timeout * 1000))
+            lockTimeoutMilliseconds: Int(timeout * 1000),
+            keyCacheSeconds: try EncryptedFileStore.Options.keyCacheSeconds(environment: variables))
         let sealed = EncryptedFileStore(options: fileOptions)
         Trace.shared.log(
             "backend \(choice.rawValue) (keyring timeout \(Int(timeout * 1000)) ms, prompt \(canPrompt ? "possible" : "impossible"); "

@@ -23,8 +23,13 @@ final class Scratch {
     var home: CodexHome { CodexHome(path: codexHome) }
     var sealedPath: String { codexHome + "/credentials.sealed" }
 
-    func store(_ mode: EncryptedFileStore.KeyModeChoice = .auto, passphrase: String? = nil) -> EncryptedFileStore {
-        EncryptedFileStore(options: .init(keyMode: mode, passphrase: passphrase.map { Array($0.utf8) }, keyFilePath: keyFile))
+    /// A store over this scratch directory. The kernel-keyring key cache is off unless asked for, so that each test
+    /// sees the file format alone; the cache has tests of its own.
+    func store(_ mode: EncryptedFileStore.KeyModeChoice = .auto, passphrase: String? = nil, keyCacheSeconds: UInt32 = 0)
+        -> EncryptedFileStore
+    {
+        EncryptedFileStore(options: .init(keyMode: mode, passphrase: passphrase.map { Array($0.utf8) }, keyFilePath: keyFile,
+                                          keyCacheSeconds: keyCacheSeconds))
     }
 
     func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
@@ -101,7 +106,7 @@ struct EncryptedFileStoreTests {
     @Test func promptIsAskedForCreateAndOpen() throws {
         let scratch = try Scratch()
         var asked: [EncryptedFileStore.PassphrasePurpose] = []
-        var options = EncryptedFileStore.Options(keyMode: .passphrase, keyFilePath: scratch.keyFile)
+        var options = EncryptedFileStore.Options(keyMode: .passphrase, keyFilePath: scratch.keyFile, keyCacheSeconds: 0)
         options.prompt = { purpose in
             asked.append(purpose)
             return Array("typed passphrase".utf8)
@@ -110,6 +115,31 @@ struct EncryptedFileStoreTests {
         _ = try store.save(scratch.home, secret: record, metadata: metadata)
         #expect(try store.load(scratch.home)?.secret == record)
         #expect(asked == [.create, .open])
+    }
+
+    @Test func withTheKeyCacheThePromptIsAskedOnceAndAWrongPassphraseForgetsTheKey() throws {
+        let scratch = try Scratch()
+        var asked: [EncryptedFileStore.PassphrasePurpose] = []
+        var options = EncryptedFileStore.Options(keyMode: .passphrase, keyFilePath: scratch.keyFile, keyCacheSeconds: 60)
+        options.prompt = { purpose in
+            asked.append(purpose)
+            return Array("typed passphrase".utf8)
+        }
+        _ = try EncryptedFileStore(options: options).save(scratch.home, secret: record, metadata: metadata)
+        // A later store (another process, in real use) opens the file with the cached key: no prompt.
+        #expect(try EncryptedFileStore(options: options).load(scratch.home)?.secret == record)
+        #expect(try EncryptedFileStore(options: options).load(scratch.home)?.secret == record)
+        let kernelKeyring = FileManager.default.fileExists(atPath: "/proc/keys")
+        #expect(asked == (kernelKeyring ? [.create] : [.create, .open, .open]), "\(asked)")
+
+        // A store given another passphrase does not use the key cached from the typed one.
+        let other = scratch.store(.passphrase, passphrase: "another passphrase", keyCacheSeconds: 60)
+        let refused = #expect(throws: HelperError.self) { try other.load(scratch.home) }
+        #expect(refused?.code == .wrongPassphrase)
+        // ... and that wrong passphrase cleared the entry: the typed passphrase is asked for again.
+        asked = []
+        #expect(try EncryptedFileStore(options: options).load(scratch.home)?.secret == record)
+        #expect(asked == [.open], "\(asked)")
     }
 
     @Test func missingKeyFileIsItsOwnError() throws {

@@ -136,7 +136,8 @@ struct BackendChoiceTests {
         let sandbox = try KeyringSandbox(.none)
         let home = try sandbox.makeCodexHome()
         let token = TestTokens.personal()
-        let env = ["CODEX_CREDENTIAL_BACKEND": "file", "CODEX_HOME": home]
+        // The key cache off: this test is about where the passphrase comes from (KeyCacheTests covers the cache).
+        let env = ["CODEX_CREDENTIAL_BACKEND": "file", "CODEX_HOME": home, "CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT": "0"]
         let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(token),
                                environment: env.merging(["CODEX_CREDENTIAL_PASSPHRASE": "correct horse battery"]) { $1 })
         #expect(login.status == 0, "\(login)")

@@ -1,0 +1,114 @@
+import CSystemShims
+import Crypto
+import CredentialCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps the key scrypt derived from a passphrase in the kernel's key retention service for a while (15 minutes by
+/// default), so that repeated commands on a passphrase-mode file pay for scrypt once, as git-credential-cache and
+/// gpg-agent spare a person retyping a passphrase.
+///
+/// - One "user" key per sealed file, described by a hash of the file's path, in the session keyring (the user-session
+///   keyring where the process has none), readable by its possessors only, with a kernel-enforced timeout.
+/// - Its payload binds the key to the file's scrypt salt and parameters, and holds HMAC-SHA-256(key, passphrase): a
+///   cached key is used only for the same header, only if it passes the header's key check, and, when a passphrase
+///   is supplied, only for that same passphrase (a different one is derived and checked as if nothing were cached;
+///   a wrong one then clears the entry).
+/// - `logout`, `erase` and a wrong passphrase invalidate the entry at once.
+/// - Where the kernel offers no keyrings (or a seccomp filter forbids them), nothing is cached and every command
+///   derives the key again; the trace says why.
+struct KernelKeyCache {
+    /// 0 turns the cache off.
+    var timeoutSeconds: UInt32
+
+    static let defaultTimeoutSeconds: UInt32 = 900
+    static let maximumTimeoutSeconds: UInt32 = 86_400
+    private static let payloadVersion: UInt8 = 1
+    private static let payloadLength = 1 + 32 + 32 + 32
+
+    var isEnabled: Bool { timeoutSeconds > 0 }
+
+    static func description(forFile path: String) -> String {
+        "codex-credential-helper:file-key:" + hexString(Crypto.SHA256.hash(data: Array(path.utf8)).prefix(16))
+    }
+
+    /// The cached key for the sealed file at `path` with `header`, or nil (and a stale entry cleared).
+    func key(forFile path: String, header: SealedFormat.Header, passphrase: [UInt8]?) -> SymmetricKey? {
+        guard isEnabled, let keyring = Self.keyring() else { return nil }
+        let entry = csystem_key_find(keyring, Self.description(forFile: path))
+        guard entry >= 0 else {
+            Trace.shared.log("file: no cached key in the kernel keyring (\(Errno.current))")
+            return nil
+        }
+        var payload = [UInt8](repeating: 0, count: Self.payloadLength + 1)
+        defer { zero(&payload) }
+        let length = csystem_key_read(entry, &payload, payload.count)
+        guard length == Self.payloadLength, payload[0] == Self.payloadVersion,
+            Array(payload[1..<33]) == Self.identity(header)
+        else {
+            Trace.shared.log("file: the cached key is for another version of the file; clearing it")
+            _ = csystem_key_invalidate(entry)
+            return nil
+        }
+        let key = SymmetricKey(data: payload[33..<65])
+        guard SealedFormat.keyCheck(key) == header.keyCheck else {
+            Trace.shared.log("file: the cached key fails the file's key check; clearing it")
+            _ = csystem_key_invalidate(entry)
+            return nil
+        }
+        if let passphrase, Self.tag(passphrase, key: key) != Array(payload[65..<97]) {
+            Trace.shared.log("file: the cached key came from another passphrase; deriving from the one given")
+            return nil
+        }
+        Trace.shared.log("file: key from the kernel keyring (key \(entry)), scrypt skipped")
+        return key
+    }
+
+    /// Caches `key`, which opened (or sealed) the file at `path` with `header`, derived from `passphrase`.
+    func remember(_ key: SymmetricKey, forFile path: String, header: SealedFormat.Header, passphrase: [UInt8]) {
+        guard isEnabled, let keyring = Self.keyring() else { return }
+        var payload = [Self.payloadVersion] + Self.identity(header)
+        payload += key.withUnsafeBytes { Array($0) }
+        payload += Self.tag(passphrase, key: key)
+        defer { zero(&payload) }
+        let entry = csystem_key_add(keyring, Self.description(forFile: path), payload, payload.count, timeoutSeconds)
+        Trace.shared.log(
+            entry >= 0
+                ? "file: cached the derived key in the kernel keyring for \(timeoutSeconds) s (key \(entry))"
+                : "file: could not cache the derived key in the kernel keyring (\(Errno.current))")
+    }
+
+    /// Clears the entry for the file at `path`, if there is one.
+    func forget(file path: String) {
+        guard let keyring = Self.keyring() else { return }
+        let entry = csystem_key_find(keyring, Self.description(forFile: path))
+        guard entry >= 0 else { return }
+        _ = csystem_key_invalidate(entry)
+        Trace.shared.log("file: cleared the cached key from the kernel keyring (key \(entry))")
+    }
+
+    private static func keyring() -> Int32? {
+        let keyring = csystem_key_session_keyring()
+        guard keyring >= 0 else {
+            Trace.shared.log("file: no kernel keyring (\(Errno.current)); the key is derived every time")
+            return nil
+        }
+        return keyring
+    }
+
+    /// What the key was derived for: the salt and the scrypt parameters.
+    private static func identity(_ header: SealedFormat.Header) -> [UInt8] {
+        var bytes = header.salt
+        if let scrypt = header.scrypt {
+            bytes.append(scrypt.log2N)
+            for value in [scrypt.r, scrypt.p] { withUnsafeBytes(of: value.bigEndian) { bytes += $0 } }
+        }
+        return Array(Crypto.SHA256.hash(data: bytes))
+    }
+
+    private static func tag(_ passphrase: [UInt8], key: SymmetricKey) -> [UInt8] {
+        Array(HMAC<Crypto.SHA256>.authenticationCode(for: passphrase, using: key))
+    }
+}
