@@ -33,7 +33,12 @@ let package = Package(
         // The model, wire format, token rules and store protocol. No C, no Foundation.
         .target(name: "CredentialCore"),
         .target(
-            name: "SecretServiceStore", dependencies: ["CredentialCore", "CLibSecret"],
+            name: "SecretServiceStore",
+            dependencies: [
+                "CredentialCore", "CLibSecret",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: libsecretSwiftSettings),
         // The encrypted-file fallback: AES-256-GCM sealed box, scrypt or a random key file.
         .target(
@@ -57,7 +62,10 @@ let package = Package(
             swiftSettings: libsecretSwiftSettings
         ),
         .executableTarget(
-            name: "codex-credential-helper", dependencies: ["HelperCommands"], swiftSettings: libsecretSwiftSettings),
+            name: "codex-credential-helper", dependencies: ["HelperCommands"], swiftSettings: libsecretSwiftSettings,
+            // The Swift driver exports every symbol of the program's own objects (about 8,900); nothing loads
+            // against them, and each lookup GLib makes when libsecret is loaded would search them first.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]),
 
         // Test-only harness: private D-Bus sessions with a real gnome-keyring, subprocess runner.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -71,7 +79,8 @@ let package = Package(
             name: "EncryptedFileStoreTests", dependencies: ["EncryptedFileStore", "CredentialCore", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
-            name: "SecretServiceStoreTests", dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport"],
+            name: "SecretServiceStoreTests",
+            dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.swiftLanguageMode(.v5)] + libsecretSwiftSettings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport"],

@@ -13,9 +13,10 @@ static int ccs_loaded;
 static char ccs_problem[512];
 
 static void ccs_load_once(void) {
-    // RTLD_LOCAL: nothing else in the process resolves against GLib by accident. RTLD_NOW: a libsecret missing a
-    // function fails here, with its name, not later in the middle of a call.
-    void *library = dlopen("libsecret-1.so.0", RTLD_NOW | RTLD_LOCAL);
+    // RTLD_LOCAL: nothing else in the process resolves against GLib by accident. RTLD_LAZY: the thousands of
+    // functions GLib, GIO and libsecret call among themselves are bound when first called, not all at once (as
+    // at an ordinary start-up); every function used here is looked up below, so a missing one still fails here.
+    void *library = dlopen("libsecret-1.so.0", RTLD_LAZY | RTLD_LOCAL);
     if (library == NULL) {
         const char *why = dlerror();
         snprintf(ccs_problem, sizeof ccs_problem, "%s", why ? why : "libsecret-1.so.0 could not be loaded");

@@ -5,15 +5,18 @@ import CredentialCore
 import Glibc
 #endif
 
-/// One libsecret `SecretService` proxy and the calls the store makes on it. Every call is bounded: it runs
-/// with a fresh GCancellable that a watchdog thread cancels at the operation's deadline.
+/// A private D-Bus connection to the Secret Service and the calls the store makes on it, with this process's own
+/// encrypted session (`SecretSession`). libsecret is used for what it does best and rarely: running a prompt
+/// (unlocking a collection), on a `SecretService` opened only then. Every call is bounded: it runs with a fresh
+/// GCancellable that a watchdog thread cancels at the operation's deadline, and with GDBus's own timeout behind it.
 ///
-/// Owns its `SecretService` reference and releases it in deinit; every GError is converted to a
-/// `HelperError` and freed where it is converted; every string array from libsecret is freed after copying.
+/// Owns its connection (and prompt service) and releases them in deinit; every GError is converted to a
+/// `HelperError` and freed where it is converted; every string and array from GLib is freed after copying.
 final class SecretServiceConnection {
-    private let service: UnsafeMutablePointer<SecretService>
+    private let connection: OpaquePointer
     private let deadline: Deadline
-    private var sessionOpen = false
+    private var session: SecretSession?
+    private var prompter: UnsafeMutablePointer<SecretService>?
 
     /// When an operation must be finished, on the monotonic clock.
     struct Deadline {
@@ -35,27 +38,38 @@ final class SecretServiceConnection {
     }
 
     static let busName = "org.freedesktop.secrets"
+    private static let servicePath = "/org/freedesktop/secrets"
 
-    private init(service: UnsafeMutablePointer<SecretService>, deadline: Deadline) {
-        self.service = service
+    private init(connection: OpaquePointer, deadline: Deadline) {
+        self.connection = connection
         self.deadline = deadline
     }
 
-    deinit { ccs_object_unref(UnsafeMutableRawPointer(service)) }
+    deinit {
+        ccs_object_unref(UnsafeMutableRawPointer(connection))
+        if let prompter { ccs_object_unref(UnsafeMutableRawPointer(prompter)) }
+    }
 
-    /// Connects to the session bus and makes a proxy for the Secret Service.
+    /// Connects to the session bus (a connection of our own, authenticated, with Hello done).
     static func open(deadline: Deadline) throws(HelperError) -> SecretServiceConnection {
         try loadLibsecret()
-        let pointer = try bounded(deadline, phase: "connecting to the Secret Service") { cancellable, error in
-            ccs_service_open_sync(cancellable, error)
+        let connection = try bounded(deadline, phase: "connecting to the session bus") { cancellable, error in
+            ccs_session_bus_open(cancellable, error)
         }
-        return SecretServiceConnection(service: pointer, deadline: deadline)
+        return SecretServiceConnection(connection: connection, deadline: deadline)
     }
 
     /// libsecret is loaded on first use (see ccs_shim.h); without it there is no keyring to reach.
     private static func loadLibsecret() throws(HelperError) {
         var problem: UnsafePointer<CChar>? = nil
-        guard ccs_load(&problem) == 0 else { return }
+        let started = Deadline.nowMilliseconds()
+        guard ccs_load(&problem) == 0 else {
+            // Registers libsecret's D-Bus error names (org.freedesktop.Secret.Error.IsLocked, ...) with GDBus, so
+            // that replies carrying them arrive as SECRET_ERROR codes.
+            _ = ccs_secret_error_quark()
+            Trace.shared.log("secret-service: libsecret loaded: \(Deadline.nowMilliseconds() - started) ms")
+            return
+        }
         let detail = problem.map { String(cString: $0) } ?? "unknown reason"
         throw HelperError(
             .unavailable,
@@ -73,22 +87,25 @@ final class SecretServiceConnection {
         var unlocked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
         var locked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
         _ = try call("searching the keyring") { cancellable, error in
-            ccs_search_paths_sync(service, table, cancellable, &unlocked, &locked, error) != 0
-                ? 1 : nil
+            ccs_search_items(connection, table, callTimeout, cancellable, &unlocked, &locked, error) != 0 ? 1 : nil
         }
         return (takeStrings(unlocked), takeStrings(locked))
     }
 
     /// The secret bytes of an unlocked item.
     func secret(of path: String) throws(HelperError) -> [UInt8] {
-        try ensureSession()
-        let value = try call("reading the secret") { cancellable, error in
-            ccs_get_secret_sync(service, path, cancellable, error)
+        let session = try ensureSession()
+        var parameters: UnsafeMutablePointer<guint8>? = nil
+        var value: UnsafeMutablePointer<guint8>? = nil
+        var parametersLength: gsize = 0
+        var valueLength: gsize = 0
+        _ = try call("reading the secret") { cancellable, error in
+            ccs_get_secret(connection, path, session.path, callTimeout, cancellable, &parameters, &parametersLength,
+                           &value, &valueLength, error) != 0 ? 1 : nil
         }
-        defer { ccs_secret_value_unref(value) }
-        var length = 0
-        guard let bytes = ccs_secret_value_bytes(value, &length) else { return [] }
-        return Array(UnsafeBufferPointer(start: bytes, count: length))
+        var encoded = takeBytes(value, valueLength)
+        defer { for i in encoded.indices { encoded[i] = 0 } }
+        return try session.decode(parameters: takeBytes(parameters, parametersLength), value: encoded)
     }
 
     /// An item's attributes.
@@ -111,13 +128,9 @@ final class SecretServiceConnection {
 
     /// The object path of the collection behind `alias`, or nil when there is none.
     func collection(forAlias alias: String) throws(HelperError) -> String? {
-        var missing = false
-        let path = try call("looking up the default collection") { cancellable, error -> UnsafeMutablePointer<gchar>? in
-            let result = ccs_read_alias_sync(service, alias, cancellable, error)
-            if result == nil, error.pointee == nil { missing = true }
-            return result
-        } orMissing: { missing }
-        guard let path else { return nil }
+        let path = try call("looking up the default collection") { cancellable, error in
+            ccs_read_alias(connection, alias, callTimeout, cancellable, error)
+        }
         defer { ccs_free(path) }
         let text = String(cString: path)
         return text == "/" ? nil : text
@@ -132,31 +145,35 @@ final class SecretServiceConnection {
         return ccs_variant_boolean(variant, 1) != 0
     }
 
-    /// Creates an item and returns its path. Never replaces: the store finds and updates existing items itself,
-    /// because Secret Service "replace" matches on the full attribute set, metadata included.
+    /// Creates an item and returns its path, or nil when the provider wants a prompt first (the collection is
+    /// locked). Never replaces: the store finds and updates existing items itself, because Secret Service "replace"
+    /// matches on the full attribute set, metadata included.
     func createItem(in collection: String, label: String, attributes: [String: String], secret: [UInt8],
-                    contentType: String) throws(HelperError) -> String {
-        try ensureSession()
+                    contentType: String) throws(HelperError) -> String? {
+        let session = try ensureSession()
         let table = makeAttributeTable(attributes)
         defer { ccs_hash_table_unref(table) }
-        let properties = ccs_item_properties_new(label, table)
-        defer { ccs_hash_table_unref(properties) }
-        let value = makeValue(secret, contentType: contentType)
-        defer { ccs_secret_value_unref(value) }
-        let path = try call("creating the keyring item") { cancellable, error in
-            ccs_create_item_sync(service, collection, properties, value, cancellable, error)
+        var (parameters, value) = try session.encode(secret)
+        defer { for i in value.indices { value[i] = 0 } }
+        var item: UnsafeMutablePointer<gchar>? = nil
+        var prompt: UnsafeMutablePointer<gchar>? = nil
+        _ = try call("creating the keyring item") { cancellable, error in
+            ccs_create_item(connection, collection, label, table, session.path, parameters, gsize(parameters.count), value,
+                            gsize(value.count), contentType, callTimeout, cancellable, &item, &prompt, error) != 0 ? 1 : nil
         }
-        defer { ccs_free(path) }
-        return String(cString: path)
+        defer { ccs_free(prompt) }
+        let path = takeString(item)
+        return path == "/" ? nil : path
     }
 
     /// Replaces only the secret of an existing item (label and attributes stay), as Codex does.
     func setSecret(of path: String, secret: [UInt8], contentType: String) throws(HelperError) {
-        try ensureSession()
-        let value = makeValue(secret, contentType: contentType)
-        defer { ccs_secret_value_unref(value) }
+        let session = try ensureSession()
+        var (parameters, value) = try session.encode(secret)
+        defer { for i in value.indices { value[i] = 0 } }
         _ = try call("replacing the secret") { cancellable, error in
-            ccs_set_secret_sync(service, path, value, cancellable, error) != 0 ? 1 : nil
+            ccs_set_secret(connection, path, session.path, parameters, gsize(parameters.count), value, gsize(value.count),
+                           contentType, callTimeout, cancellable, error) != 0 ? 1 : nil
         }
     }
 
@@ -168,10 +185,27 @@ final class SecretServiceConnection {
         }
     }
 
-    func deleteItem(_ path: String) throws(HelperError) {
+    /// Deletes an item; returns the path of the prompt the provider wants answered first, or nil when it is gone.
+    func deleteItem(_ path: String) throws(HelperError) -> String? {
+        var prompt: UnsafeMutablePointer<gchar>? = nil
         _ = try call("deleting the keyring item") { cancellable, error in
-            ccs_delete_item_sync(service, path, cancellable, error) != 0 ? 1 : nil
+            ccs_delete_item(connection, path, callTimeout, cancellable, &prompt, error) != 0 ? 1 : nil
         }
+        let promptPath = takeString(prompt)
+        return promptPath == "/" ? nil : promptPath
+    }
+
+    /// Runs a prompt the provider asked for (through libsecret) and waits for a person to answer it, bounded by
+    /// `promptDeadline`. Returns false when it was dismissed.
+    func runPrompt(_ prompt: String, promptDeadline: Deadline) throws(HelperError) -> Bool {
+        let service = try promptService(promptDeadline)
+        var dismissed = false
+        _ = try Self.bounded(promptDeadline, phase: "waiting for the prompt") { cancellable, error -> Int? in
+            if ccs_prompt_sync(service, prompt, cancellable, error) != 0 { return 1 }
+            if error.pointee == nil { dismissed = true; return 1 }
+            return nil
+        }
+        return !dismissed
     }
 
     /// Asks the provider to unlock `paths` (it shows a prompt). Bounded by `promptDeadline`, not the call deadline.
@@ -181,6 +215,7 @@ final class SecretServiceConnection {
         var cStrings = paths.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         cStrings.append(nil)
+        let service = try promptService(promptDeadline)
         _ = try Self.bounded(promptDeadline, phase: "waiting for the unlock prompt") { cancellable, error in
             cStrings.withUnsafeMutableBufferPointer { buffer -> Int? in
                 buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<gchar>?.self, capacity: buffer.count) {
@@ -193,62 +228,94 @@ final class SecretServiceConnection {
 
     // MARK: - Plumbing
 
-    private var connection: OpaquePointer? { ccs_service_connection(service) }
-
     /// GDBus's own per-call timeout, as a second bound behind the watchdog.
     private var callTimeout: gint { gint(max(1, min(deadline.remaining, Int(Int32.max)))) }
 
-    private func ensureSession() throws(HelperError) {
-        guard !sessionOpen else { return }
-        _ = try call("opening a Secret Service session") { cancellable, error in
-            ccs_ensure_session_sync(service, cancellable, error) != 0 ? 1 : nil
+    /// The session, opened on first use: the encrypted algorithm, or plain where the provider has no other.
+    private func ensureSession() throws(HelperError) -> SecretSession {
+        if let session { return session }
+        let exchange = SecretSession.KeyExchange()
+        var output: UnsafeMutablePointer<guint8>? = nil
+        var outputLength: gsize = 0
+        var path: UnsafeMutablePointer<gchar>? = nil
+        let opened: SecretSession
+        do throws(HelperError) {
+            _ = try call("opening an encrypted Secret Service session") { cancellable, error in
+                exchange.publicKey.withUnsafeBufferPointer { key in
+                    ccs_open_session(connection, SecretSession.dhAlgorithm, key.baseAddress, gsize(key.count), callTimeout,
+                                     cancellable, &output, &outputLength, &path, error) != 0 ? 1 : nil
+                }
+            }
+            let serverKey = takeBytes(output, outputLength)
+            let sessionPath = takeString(path)
+            guard let key = exchange.sessionKey(serverPublicKey: serverKey) else {
+                throw HelperError(
+                    .unavailable,
+                    "The Secret Service answered the session key exchange with an unusable public key "
+                        + "(\(serverKey.count) bytes).", reason: "the Secret Service's session key exchange failed")
+            }
+            opened = SecretSession(path: sessionPath, algorithm: .dh(key))
+        } catch where error.reason == SecretServiceErrors.notSupportedReason {
+            Trace.shared.log("secret-service: the provider offers no encrypted session; using plain, as libsecret does")
+            _ = try call("opening a plain Secret Service session") { cancellable, error in
+                ccs_open_session(connection, "plain", nil, 0, callTimeout, cancellable, &output, &outputLength, &path,
+                                 error) != 0 ? 1 : nil
+            }
+            ccs_free(output)
+            opened = SecretSession(path: takeString(path), algorithm: .plain)
         }
-        sessionOpen = true
+        session = opened
+        return opened
     }
 
+    /// libsecret's `SecretService`, opened the first time a prompt must be run.
+    private func promptService(_ promptDeadline: Deadline) throws(HelperError) -> UnsafeMutablePointer<SecretService> {
+        if let prompter { return prompter }
+        let service = try Self.bounded(promptDeadline, phase: "opening libsecret's Secret Service proxy") {
+            cancellable, error in ccs_service_open_sync(cancellable, error)
+        }
+        prompter = service
+        return service
+    }
+
+    /// One GDBus call, bounded by GDBus's own timeout (`callTimeout`, the time left before the deadline): no watchdog
+    /// thread is needed for a call that cannot wait on anything else.
     private func call<T>(
         _ phase: String,
-        _ body: (UnsafeMutablePointer<GCancellable>, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T?
+        _ body: (UnsafeMutablePointer<GCancellable>?, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T?
     ) throws(HelperError) -> T {
-        try Self.bounded(deadline, phase: phase, body)
+        try Self.bounded(deadline, phase: phase, watchdog: false, body)
     }
 
-    /// Like `call`, for functions whose nil result without an error means "not there".
-    private func call<T>(
-        _ phase: String,
-        _ body: (UnsafeMutablePointer<GCancellable>, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T?,
-        orMissing isMissing: () -> Bool
-    ) throws(HelperError) -> T? {
-        do {
-            return try Self.bounded(deadline, phase: phase, body)
-        } catch {
-            if isMissing() { return nil }
-            throw error
-        }
-    }
-
-    /// Runs one libsecret/GIO call with a GCancellable that a watchdog cancels at `deadline`.
+    /// Runs one libsecret/GIO call within `deadline`. With `watchdog`, the call gets a GCancellable that a watchdog
+    /// thread cancels at the deadline (for what has no timeout of its own: connecting, prompts); without, the call
+    /// gets no cancellable and must bound itself (a GDBus call with `callTimeout`).
     private static func bounded<T>(
-        _ deadline: Deadline, phase: String,
-        _ body: (UnsafeMutablePointer<GCancellable>, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T?
+        _ deadline: Deadline, phase: String, watchdog: Bool = true,
+        _ body: (UnsafeMutablePointer<GCancellable>?, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T?
     ) throws(HelperError) -> T {
         let remaining = deadline.remaining
         guard remaining > 0 else { throw timeoutError(deadline, phase: phase) }
-        guard let cancellable = ccs_cancellable_new() else {
-            throw HelperError(.internalError, "Could not allocate a GCancellable.")
+        var cancellable: UnsafeMutablePointer<GCancellable>? = nil
+        if watchdog {
+            guard let made = ccs_cancellable_new() else {
+                throw HelperError(.internalError, "Could not allocate a GCancellable.")
+            }
+            cancellable = made
         }
-        defer { ccs_object_unref(UnsafeMutableRawPointer(cancellable)) }
-        let watchdog = ccs_watchdog_start(cancellable, remaining)
+        defer { if let cancellable { ccs_object_unref(UnsafeMutableRawPointer(cancellable)) } }
+        let dog = cancellable.map { ccs_watchdog_start($0, remaining) }
         var error: UnsafeMutablePointer<GError>? = nil
         let started = Deadline.nowMilliseconds()
         let result = body(cancellable, &error)
-        let fired = ccs_watchdog_stop(watchdog) != 0
+        let fired = dog.map { ccs_watchdog_stop($0) != 0 } ?? false
+        let timedOut = fired || error.map { ccs_is_timeout_error($0) != 0 } ?? false
         Trace.shared.log(
             "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, "
-                + (fired ? "timed out" : error.map { "error (domain \($0.pointee.domain), code \($0.pointee.code))" } ?? "ok"))
+                + (timedOut ? "timed out" : error.map { "error (domain \($0.pointee.domain), code \($0.pointee.code))" } ?? "ok"))
         if let error {
             defer { ccs_error_free(error) }
-            if fired { throw timeoutError(deadline, phase: phase) }
+            if timedOut { throw timeoutError(deadline, phase: phase) }
             throw SecretServiceErrors.convert(
                 domain: error.pointee.domain, code: error.pointee.code,
                 message: error.pointee.message.map { String(cString: $0) } ?? "", phase: phase)
@@ -276,10 +343,22 @@ final class SecretServiceConnection {
         return table
     }
 
-    private func makeValue(_ secret: [UInt8], contentType: String) -> OpaquePointer {
-        secret.withUnsafeBufferPointer { buffer in
-            ccs_secret_value_new(buffer.baseAddress, gssize(buffer.count), contentType)
+    /// A copy of a GLib string, freed.
+    private func takeString(_ text: UnsafeMutablePointer<gchar>?) -> String {
+        guard let text else { return "" }
+        defer { ccs_free(text) }
+        return String(cString: text)
+    }
+
+    /// A copy of a g_malloc'd byte buffer, wiped and freed.
+    private func takeBytes(_ bytes: UnsafeMutablePointer<guint8>?, _ length: gsize) -> [UInt8] {
+        guard let bytes else { return [] }
+        let count = Int(length)
+        defer {
+            bytes.initialize(repeating: 0, count: count)
+            ccs_free(bytes)
         }
+        return Array(UnsafeBufferPointer(start: bytes, count: count))
     }
 
     private func takeStrings(_ array: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>?) -> [String] {

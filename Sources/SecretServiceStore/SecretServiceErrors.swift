@@ -3,6 +3,9 @@ import CredentialCore
 
 /// GError (domain, code) to HelperError: the one place that decides which failure is which exit status.
 enum SecretServiceErrors {
+    /// The reason of the error for a method or algorithm the provider does not support (a session falls back to plain).
+    static let notSupportedReason = "the Secret Service does not support it"
+
     static func convert(domain: GQuark, code: Int32, message: String, phase: String) -> HelperError {
         let detail = message.isEmpty ? "" : " (\(message))"
         if domain == ccs_io_error_quark() {
@@ -34,6 +37,10 @@ enum SecretServiceErrors {
                         + "integration).", reason: "no Secret Service provider")
             case G_DBUS_ERROR_NO_REPLY, G_DBUS_ERROR_TIMEOUT, G_DBUS_ERROR_TIMED_OUT:
                 return HelperError(.timeout, "The Secret Service did not reply while \(phase)\(detail).", reason: "the Secret Service timed out")
+            case G_DBUS_ERROR_NOT_SUPPORTED:
+                return HelperError(
+                    .unavailable, "The Secret Service does not support what was asked while \(phase)\(detail).",
+                    reason: notSupportedReason)
             case G_DBUS_ERROR_ACCESS_DENIED, G_DBUS_ERROR_AUTH_FAILED:
                 return HelperError(.locked, "The Secret Service refused access while \(phase)\(detail).", reason: "access refused")
             case G_DBUS_ERROR_NO_SERVER, G_DBUS_ERROR_DISCONNECTED, G_DBUS_ERROR_FILE_NOT_FOUND,

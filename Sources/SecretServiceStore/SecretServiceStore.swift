@@ -93,7 +93,7 @@ public final class SecretServiceStore: CredentialStore {
             for key in CredentialMetadata.Key.all { attributes.removeValue(forKey: key) }
             attributes.merge(metadata) { _, new in new }
             try connection.setAttributes(of: primary, attributes)
-            for duplicate in items.dropFirst() { try connection.deleteItem(duplicate) }
+            for duplicate in items.dropFirst() { try delete(duplicate, connection) }
             return SaveOutcome(
                 location: describe(item: primary), backend: backendName, replacedExisting: true, duplicatesRemoved: items.count - 1,
                 warnings: volatileWarning(item: primary))
@@ -108,9 +108,18 @@ public final class SecretServiceStore: CredentialStore {
         if try connection.isLocked(collection: collection) {
             try unlock([collection], what: "collection '\(collectionName(collection))'", connection)
         }
-        let path = try connection.createItem(
+        var created = try connection.createItem(
             in: collection, label: Self.label(home), attributes: Self.itemAttributes(home, metadata: metadata),
             secret: secret, contentType: Self.contentType)
+        if created == nil {
+            // The provider wants a prompt answered first (the collection was locked again in between).
+            try answerPrompt(nil, what: "to store the credential in collection '\(collectionName(collection))'", connection)
+            created = try findItems(home, connection).unlocked.first
+        }
+        guard let path = created else {
+            throw HelperError(.unavailable, "The Secret Service did not create the keyring item.",
+                              reason: "the Secret Service did not create the item")
+        }
         return SaveOutcome(
             location: describe(item: path), backend: backendName, replacedExisting: false,
             warnings: volatileWarning(item: path))
@@ -120,8 +129,31 @@ public final class SecretServiceStore: CredentialStore {
         let connection = try connect()
         // gnome-keyring refuses to delete from a locked collection, so unlock (or fail with .locked) first.
         let items = try unlocked(try findItems(home, connection), connection)
-        for path in items { try connection.deleteItem(path) }
+        for path in items { try delete(path, connection) }
         return items.count
+    }
+
+    /// Deletes an item, answering the confirmation prompt some providers show first (when a person can).
+    private func delete(_ path: String, _ connection: SecretServiceConnection) throws(HelperError) {
+        guard let prompt = try connection.deleteItem(path) else { return }
+        try answerPrompt(prompt, what: "to delete the keyring item", connection)
+    }
+
+    /// Runs a prompt the provider asked for, when a person can answer it; `prompt` nil: the item-creation prompt,
+    /// which the store answers by unlocking instead.
+    private func answerPrompt(_ prompt: String?, what: String, _ connection: SecretServiceConnection) throws(HelperError) {
+        guard options.canPrompt, let prompt else {
+            throw HelperError(
+                .locked,
+                "The keyring asks for confirmation \(what), and no one can answer its prompt here (no display and "
+                    + "terminal). Unlock the keyring (log in to the desktop session), then retry.",
+                reason: "the keyring asks for a confirmation nobody can give here")
+        }
+        let answered = try connection.runPrompt(
+            prompt, promptDeadline: .init(timeoutMilliseconds: options.promptTimeoutMilliseconds))
+        guard answered else {
+            throw HelperError(.locked, "The keyring's prompt \(what) was dismissed.", reason: "the prompt was dismissed")
+        }
     }
 
     // MARK: - Steps

@@ -16,24 +16,23 @@
 #define SECRET_API_SUBJECT_TO_CHANGE 1
 #include <libsecret/secret.h>
 #include <gio/gio.h>
+#include <stdint.h>
 #include <string.h>
 
 // MARK: - The functions loaded from libsecret-1.so.0 and its dependencies
 
 #define CCS_API(X) \
-    X(secret_service_get_type) X(secret_service_open_sync) X(secret_service_search_for_dbus_paths_sync) \
-    X(secret_service_get_secret_for_dbus_path_sync) X(secret_service_read_alias_dbus_path_sync) \
-    X(secret_service_create_item_dbus_path_sync) X(secret_service_delete_item_dbus_path_sync) \
-    X(secret_service_unlock_dbus_paths_sync) X(secret_service_ensure_session_sync) \
-    X(secret_item_new_for_dbus_path_sync) X(secret_item_set_secret_sync) X(secret_error_get_quark) \
-    X(secret_value_new) X(secret_value_get) X(secret_value_unref) \
-    X(g_io_error_quark) X(g_dbus_error_quark) X(g_dbus_proxy_get_connection) X(g_dbus_connection_call_sync) \
+    X(secret_service_get_type) X(secret_service_open_sync) X(secret_service_unlock_dbus_paths_sync) \
+    X(secret_service_prompt_at_dbus_path_sync) X(secret_error_get_quark) \
+    X(g_io_error_quark) X(g_dbus_error_quark) X(g_dbus_address_get_for_bus_sync) \
+    X(g_dbus_connection_new_for_address_sync) X(g_dbus_connection_call_sync) \
     X(g_cancellable_new) X(g_cancellable_cancel) X(g_object_ref) X(g_object_unref) \
     X(g_free) X(g_strfreev) X(g_strdup) X(g_error_free) X(g_malloc0) X(g_malloc0_n) X(g_get_monotonic_time) \
-    X(g_hash_table_new_full) X(g_hash_table_replace) X(g_hash_table_insert) X(g_hash_table_unref) \
+    X(g_hash_table_new_full) X(g_hash_table_replace) X(g_hash_table_unref) \
     X(g_hash_table_iter_init) X(g_hash_table_iter_next) X(g_str_hash) X(g_str_equal) \
     X(g_variant_builder_init) X(g_variant_builder_add) X(g_variant_builder_end) X(g_variant_type_checked_) \
-    X(g_variant_ref_sink) X(g_variant_new_string) X(g_variant_new) X(g_variant_get) X(g_variant_unref) \
+    X(g_variant_new_string) X(g_variant_new) X(g_variant_get) X(g_variant_unref) \
+    X(g_variant_new_fixed_array) X(g_variant_get_fixed_array) X(g_variant_dup_objv) \
     X(g_variant_is_of_type) X(g_variant_n_children) X(g_variant_iter_init) X(g_variant_iter_next) \
     X(g_variant_get_boolean) X(g_variant_get_string) \
     X(g_mutex_init) X(g_mutex_lock) X(g_mutex_unlock) X(g_mutex_clear) \
@@ -53,22 +52,13 @@ int ccs_load(const char **problem);
 #undef g_str_equal
 #define secret_service_get_type (ccs_api.secret_service_get_type)
 #define secret_service_open_sync (ccs_api.secret_service_open_sync)
-#define secret_service_search_for_dbus_paths_sync (ccs_api.secret_service_search_for_dbus_paths_sync)
-#define secret_service_get_secret_for_dbus_path_sync (ccs_api.secret_service_get_secret_for_dbus_path_sync)
-#define secret_service_read_alias_dbus_path_sync (ccs_api.secret_service_read_alias_dbus_path_sync)
-#define secret_service_create_item_dbus_path_sync (ccs_api.secret_service_create_item_dbus_path_sync)
-#define secret_service_delete_item_dbus_path_sync (ccs_api.secret_service_delete_item_dbus_path_sync)
 #define secret_service_unlock_dbus_paths_sync (ccs_api.secret_service_unlock_dbus_paths_sync)
-#define secret_service_ensure_session_sync (ccs_api.secret_service_ensure_session_sync)
-#define secret_item_new_for_dbus_path_sync (ccs_api.secret_item_new_for_dbus_path_sync)
-#define secret_item_set_secret_sync (ccs_api.secret_item_set_secret_sync)
+#define secret_service_prompt_at_dbus_path_sync (ccs_api.secret_service_prompt_at_dbus_path_sync)
 #define secret_error_get_quark (ccs_api.secret_error_get_quark)
-#define secret_value_new (ccs_api.secret_value_new)
-#define secret_value_get (ccs_api.secret_value_get)
-#define secret_value_unref (ccs_api.secret_value_unref)
 #define g_io_error_quark (ccs_api.g_io_error_quark)
 #define g_dbus_error_quark (ccs_api.g_dbus_error_quark)
-#define g_dbus_proxy_get_connection (ccs_api.g_dbus_proxy_get_connection)
+#define g_dbus_address_get_for_bus_sync (ccs_api.g_dbus_address_get_for_bus_sync)
+#define g_dbus_connection_new_for_address_sync (ccs_api.g_dbus_connection_new_for_address_sync)
 #define g_dbus_connection_call_sync (ccs_api.g_dbus_connection_call_sync)
 #define g_cancellable_new (ccs_api.g_cancellable_new)
 #define g_cancellable_cancel (ccs_api.g_cancellable_cancel)
@@ -83,7 +73,6 @@ int ccs_load(const char **problem);
 #define g_get_monotonic_time (ccs_api.g_get_monotonic_time)
 #define g_hash_table_new_full (ccs_api.g_hash_table_new_full)
 #define g_hash_table_replace (ccs_api.g_hash_table_replace)
-#define g_hash_table_insert (ccs_api.g_hash_table_insert)
 #define g_hash_table_unref (ccs_api.g_hash_table_unref)
 #define g_hash_table_iter_init (ccs_api.g_hash_table_iter_init)
 #define g_hash_table_iter_next (ccs_api.g_hash_table_iter_next)
@@ -93,11 +82,13 @@ int ccs_load(const char **problem);
 #define g_variant_builder_add (ccs_api.g_variant_builder_add)
 #define g_variant_builder_end (ccs_api.g_variant_builder_end)
 #define g_variant_type_checked_ (ccs_api.g_variant_type_checked_)
-#define g_variant_ref_sink (ccs_api.g_variant_ref_sink)
 #define g_variant_new_string (ccs_api.g_variant_new_string)
 #define g_variant_new (ccs_api.g_variant_new)
 #define g_variant_get (ccs_api.g_variant_get)
 #define g_variant_unref (ccs_api.g_variant_unref)
+#define g_variant_new_fixed_array (ccs_api.g_variant_new_fixed_array)
+#define g_variant_get_fixed_array (ccs_api.g_variant_get_fixed_array)
+#define g_variant_dup_objv (ccs_api.g_variant_dup_objv)
 #define g_variant_is_of_type (ccs_api.g_variant_is_of_type)
 #define g_variant_n_children (ccs_api.g_variant_n_children)
 #define g_variant_iter_init (ccs_api.g_variant_iter_init)
@@ -115,67 +106,39 @@ int ccs_load(const char **problem);
 #define g_thread_new (ccs_api.g_thread_new)
 #define g_thread_join (ccs_api.g_thread_join)
 
-// MARK: - The libsecret calls Swift makes, through the table
+// MARK: - libsecret, for prompts only (unlocking a collection, or a provider that asks before it deletes)
 
 static inline SecretService *ccs_service_open_sync(GCancellable *cancellable, GError **error) {
     return secret_service_open_sync(SECRET_TYPE_SERVICE, NULL, SECRET_SERVICE_NONE, cancellable, error);
-}
-static inline gboolean ccs_search_paths_sync(SecretService *service, GHashTable *attributes, GCancellable *cancellable,
-                                             gchar ***unlocked, gchar ***locked, GError **error) {
-    return secret_service_search_for_dbus_paths_sync(service, NULL, attributes, cancellable, unlocked, locked, error);
-}
-static inline SecretValue *ccs_get_secret_sync(SecretService *service, const gchar *path, GCancellable *cancellable,
-                                               GError **error) {
-    return secret_service_get_secret_for_dbus_path_sync(service, path, cancellable, error);
-}
-static inline gchar *ccs_read_alias_sync(SecretService *service, const gchar *alias, GCancellable *cancellable,
-                                         GError **error) {
-    return secret_service_read_alias_dbus_path_sync(service, alias, cancellable, error);
-}
-static inline gchar *ccs_create_item_sync(SecretService *service, const gchar *collection, GHashTable *properties,
-                                          SecretValue *value, GCancellable *cancellable, GError **error) {
-    return secret_service_create_item_dbus_path_sync(service, collection, properties, value, SECRET_ITEM_CREATE_NONE,
-                                                     cancellable, error);
-}
-static inline gboolean ccs_set_secret_sync(SecretService *service, const gchar *path, SecretValue *value,
-                                           GCancellable *cancellable, GError **error) {
-    SecretItem *item = secret_item_new_for_dbus_path_sync(service, path, SECRET_ITEM_NONE, cancellable, error);
-    if (item == NULL) return FALSE;
-    gboolean done = secret_item_set_secret_sync(item, value, cancellable, error);
-    g_object_unref(item);
-    return done;
-}
-static inline gboolean ccs_delete_item_sync(SecretService *service, const gchar *path, GCancellable *cancellable,
-                                            GError **error) {
-    return secret_service_delete_item_dbus_path_sync(service, path, cancellable, error);
 }
 static inline gint ccs_unlock_paths_sync(SecretService *service, const gchar **paths, GCancellable *cancellable,
                                          gchar ***unlocked, GError **error) {
     return secret_service_unlock_dbus_paths_sync(service, paths, cancellable, unlocked, error);
 }
-static inline gboolean ccs_ensure_session_sync(SecretService *service, GCancellable *cancellable, GError **error) {
-    return secret_service_ensure_session_sync(service, cancellable, error);
+// Runs the prompt at `prompt` (not "/") and waits for it. TRUE when it completed; FALSE with *error set when it
+// failed, or with no error when it was dismissed.
+static inline gboolean ccs_prompt_sync(SecretService *service, const gchar *prompt, GCancellable *cancellable,
+                                       GError **error) {
+    GVariant *result = secret_service_prompt_at_dbus_path_sync(service, prompt, cancellable, NULL, error);
+    if (result == NULL) return FALSE;
+    g_variant_unref(result);
+    return TRUE;
 }
-static inline void ccs_secret_value_unref(SecretValue *value) { if (value) secret_value_unref(value); }
-static inline GCancellable *ccs_cancellable_new(void) { return g_cancellable_new(); }
-static inline void ccs_error_free(GError *error) { g_error_free(error); }
-static inline void ccs_free(gpointer memory) { g_free(memory); }
-static inline void ccs_strfreev(gchar **strings) { g_strfreev(strings); }
-static inline gint64 ccs_monotonic_time(void) { return g_get_monotonic_time(); }
 
 // MARK: - Error domains (macros in C, so Swift cannot see them)
 
 static inline GQuark ccs_io_error_quark(void) { return G_IO_ERROR; }
 static inline GQuark ccs_dbus_error_quark(void) { return G_DBUS_ERROR; }
 static inline GQuark ccs_secret_error_quark(void) { return SECRET_ERROR; }
+// A GDBus call that ran out of its own timeout.
+static inline gboolean ccs_is_timeout_error(const GError *error) {
+    return error->domain == G_IO_ERROR && error->code == G_IO_ERROR_TIMED_OUT;
+}
 
 // MARK: - Object lifetime
 
 static inline void ccs_object_unref(gpointer object) { if (object) g_object_unref(object); }
 static inline GType ccs_secret_service_type(void) { return SECRET_TYPE_SERVICE; }
-static inline GDBusConnection *ccs_service_connection(SecretService *service) {
-    return g_dbus_proxy_get_connection((GDBusProxy *)service);
-}
 
 // MARK: - Attribute tables
 
@@ -197,16 +160,6 @@ static inline GVariant *ccs_attributes_variant(GHashTable *attributes) {
         g_variant_builder_add(&builder, "{ss}", (const char *)key, (const char *)value);
     }
     return g_variant_builder_end(&builder);
-}
-
-// Item properties for CreateItem: label and attributes, values owned by the table.
-static inline GHashTable *ccs_item_properties_new(const char *label, GHashTable *attributes) {
-    GHashTable *properties = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_variant_unref);
-    g_hash_table_insert(properties, (gpointer) "org.freedesktop.Secret.Item.Label",
-                        g_variant_ref_sink(g_variant_new_string(label)));
-    g_hash_table_insert(properties, (gpointer) "org.freedesktop.Secret.Item.Attributes",
-                        g_variant_ref_sink(ccs_attributes_variant(attributes)));
-    return properties;
 }
 
 static inline void ccs_hash_table_unref(GHashTable *table) { if (table) g_hash_table_unref(table); }
@@ -268,15 +221,186 @@ static inline const gchar *ccs_variant_string(GVariant *value) {
 
 static inline void ccs_variant_unref(GVariant *value) { if (value) g_variant_unref(value); }
 
-// MARK: - Secret values
+// MARK: - The Secret Service over GDBus
+//
+// The calls a get, store or erase makes go straight to org.freedesktop.secrets on a private connection: no proxy
+// to build (libsecret's costs a GetAll, an AddMatch and a GetNameOwner), and a session whose Diffie-Hellman
+// exchange is ours (ccs_dh.c), not libgcrypt's.
 
-static inline SecretValue *ccs_secret_value_new(const unsigned char *bytes, gssize length, const char *content_type) {
-    return secret_value_new((const gchar *)bytes, length, content_type);
+static inline void ccs_free(gpointer memory) { g_free(memory); }
+static inline void ccs_strfreev(gchar **strings) { g_strfreev(strings); }
+static inline GCancellable *ccs_cancellable_new(void) { return g_cancellable_new(); }
+static inline void ccs_error_free(GError *error) { g_error_free(error); }
+
+// A private connection to the session bus (never GLib's shared one, which would end the process if the bus
+// went away).
+static inline GDBusConnection *ccs_session_bus_open(GCancellable *cancellable, GError **error) {
+    gchar *address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SESSION, cancellable, error);
+    if (address == NULL) return NULL;
+    GDBusConnection *connection = g_dbus_connection_new_for_address_sync(
+        address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL,
+        cancellable, error);
+    g_free(address);
+    return connection;
 }
 
-static inline const unsigned char *ccs_secret_value_bytes(SecretValue *value, gsize *length) {
-    return (const unsigned char *)secret_value_get(value, length);
+static inline GVariant *ccs_call(GDBusConnection *connection, const char *path, const char *interface,
+                                 const char *method, GVariant *parameters, const char *reply_type, gint timeout_ms,
+                                 GCancellable *cancellable, GError **error) {
+    return g_dbus_connection_call_sync(connection, "org.freedesktop.secrets", path, interface, method, parameters,
+                                       reply_type ? G_VARIANT_TYPE(reply_type) : NULL, G_DBUS_CALL_FLAGS_NONE,
+                                       timeout_ms, cancellable, error);
 }
+
+static inline GVariant *ccs_bytes_variant(const guint8 *bytes, gsize length) {
+    return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, length ? bytes : (const guint8 *)"", length, 1);
+}
+
+// A copy of an "ay" (free with g_free).
+static inline guint8 *ccs_bytes_copy(GVariant *value, gsize *length) {
+    gsize count = 0;
+    const guint8 *data = g_variant_get_fixed_array(value, &count, 1);
+    guint8 *copy = g_malloc0(count ? count : 1);
+    if (count) memcpy(copy, data, count);
+    *length = count;
+    return copy;
+}
+
+// SearchItems(a{ss}) -> (ao unlocked, ao locked).
+static inline gboolean ccs_search_items(GDBusConnection *connection, GHashTable *attributes, gint timeout_ms,
+                                        GCancellable *cancellable, gchar ***unlocked, gchar ***locked, GError **error) {
+    GVariant *reply = ccs_call(connection, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service",
+                               "SearchItems", g_variant_new("(@a{ss})", ccs_attributes_variant(attributes)),
+                               "(aoao)", timeout_ms, cancellable, error);
+    if (reply == NULL) return FALSE;
+    GVariant *first = NULL, *second = NULL;
+    g_variant_get(reply, "(@ao@ao)", &first, &second);
+    *unlocked = g_variant_dup_objv(first, NULL);
+    *locked = g_variant_dup_objv(second, NULL);
+    g_variant_unref(first);
+    g_variant_unref(second);
+    g_variant_unref(reply);
+    return TRUE;
+}
+
+// OpenSession(s algorithm, v input) -> (v output, o session). `input` NULL: the "plain" algorithm. The server's
+// output bytes are returned in *output (free with g_free); the session path in *session (free with g_free).
+static inline gboolean ccs_open_session(GDBusConnection *connection, const char *algorithm, const guint8 *input,
+                                        gsize input_length, gint timeout_ms, GCancellable *cancellable,
+                                        guint8 **output, gsize *output_length, gchar **session, GError **error) {
+    GVariant *argument = input ? ccs_bytes_variant(input, input_length) : g_variant_new_string("");
+    GVariant *reply = ccs_call(connection, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service",
+                               "OpenSession", g_variant_new("(sv)", algorithm, argument), "(vo)", timeout_ms,
+                               cancellable, error);
+    if (reply == NULL) return FALSE;
+    GVariant *value = NULL;
+    const gchar *path = NULL;
+    g_variant_get(reply, "(v&o)", &value, &path);
+    *session = g_strdup(path);
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING)) {
+        *output = ccs_bytes_copy(value, output_length);
+    } else {
+        *output = NULL;
+        *output_length = 0;
+    }
+    g_variant_unref(value);
+    g_variant_unref(reply);
+    return TRUE;
+}
+
+// Item.GetSecret(o session) -> ((oayays)): the parameters (an IV) and the value, both copies (free with g_free).
+static inline gboolean ccs_get_secret(GDBusConnection *connection, const char *item, const char *session,
+                                      gint timeout_ms, GCancellable *cancellable, guint8 **parameters,
+                                      gsize *parameters_length, guint8 **value, gsize *value_length, GError **error) {
+    GVariant *reply = ccs_call(connection, item, "org.freedesktop.Secret.Item", "GetSecret",
+                               g_variant_new("(o)", session), "((oayays))", timeout_ms, cancellable, error);
+    if (reply == NULL) return FALSE;
+    GVariant *params = NULL, *bytes = NULL;
+    g_variant_get(reply, "((&o@ay@ay&s))", NULL, &params, &bytes, NULL);
+    *parameters = ccs_bytes_copy(params, parameters_length);
+    *value = ccs_bytes_copy(bytes, value_length);
+    g_variant_unref(params);
+    g_variant_unref(bytes);
+    g_variant_unref(reply);
+    return TRUE;
+}
+
+static inline GVariant *ccs_secret_struct(const char *session, const guint8 *parameters, gsize parameters_length,
+                                          const guint8 *value, gsize value_length, const char *content_type) {
+    return g_variant_new("(o@ay@ays)", session, ccs_bytes_variant(parameters, parameters_length),
+                         ccs_bytes_variant(value, value_length), content_type);
+}
+
+// Item.SetSecret((oayays)).
+static inline gboolean ccs_set_secret(GDBusConnection *connection, const char *item, const char *session,
+                                      const guint8 *parameters, gsize parameters_length, const guint8 *value,
+                                      gsize value_length, const char *content_type, gint timeout_ms,
+                                      GCancellable *cancellable, GError **error) {
+    GVariant *secret = ccs_secret_struct(session, parameters, parameters_length, value, value_length, content_type);
+    GVariant *reply = ccs_call(connection, item, "org.freedesktop.Secret.Item", "SetSecret",
+                               g_variant_new("(@(oayays))", secret), NULL, timeout_ms, cancellable, error);
+    if (reply == NULL) return FALSE;
+    g_variant_unref(reply);
+    return TRUE;
+}
+
+// Collection.CreateItem(a{sv} properties, (oayays) secret, b replace = false) -> (o item, o prompt). Paths are
+// returned in *item and *prompt (free with g_free).
+static inline gboolean ccs_create_item(GDBusConnection *connection, const char *collection, const char *label,
+                                       GHashTable *attributes, const char *session, const guint8 *parameters,
+                                       gsize parameters_length, const guint8 *value, gsize value_length,
+                                       const char *content_type, gint timeout_ms, GCancellable *cancellable,
+                                       gchar **item, gchar **prompt, GError **error) {
+    GVariantBuilder properties;
+    g_variant_builder_init(&properties, G_VARIANT_TYPE("a{sv}"));
+    g_variant_builder_add(&properties, "{sv}", "org.freedesktop.Secret.Item.Label", g_variant_new_string(label));
+    g_variant_builder_add(&properties, "{sv}", "org.freedesktop.Secret.Item.Attributes",
+                          ccs_attributes_variant(attributes));
+    GVariant *secret = ccs_secret_struct(session, parameters, parameters_length, value, value_length, content_type);
+    GVariant *reply = ccs_call(connection, collection, "org.freedesktop.Secret.Collection", "CreateItem",
+                               g_variant_new("(@a{sv}@(oayays)b)", g_variant_builder_end(&properties), secret, FALSE),
+                               "(oo)", timeout_ms, cancellable, error);
+    if (reply == NULL) return FALSE;
+    const gchar *item_path = NULL, *prompt_path = NULL;
+    g_variant_get(reply, "(&o&o)", &item_path, &prompt_path);
+    *item = g_strdup(item_path);
+    *prompt = g_strdup(prompt_path);
+    g_variant_unref(reply);
+    return TRUE;
+}
+
+// Item.Delete() -> (o prompt); the prompt path in *prompt (free with g_free).
+static inline gboolean ccs_delete_item(GDBusConnection *connection, const char *item, gint timeout_ms,
+                                       GCancellable *cancellable, gchar **prompt, GError **error) {
+    GVariant *reply = ccs_call(connection, item, "org.freedesktop.Secret.Item", "Delete", NULL, "(o)", timeout_ms,
+                               cancellable, error);
+    if (reply == NULL) return FALSE;
+    const gchar *path = NULL;
+    g_variant_get(reply, "(&o)", &path);
+    *prompt = g_strdup(path);
+    g_variant_unref(reply);
+    return TRUE;
+}
+
+// Service.ReadAlias(s) -> (o); "/" when there is no such alias (free with g_free).
+static inline gchar *ccs_read_alias(GDBusConnection *connection, const char *alias, gint timeout_ms,
+                                    GCancellable *cancellable, GError **error) {
+    GVariant *reply = ccs_call(connection, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service", "ReadAlias",
+                               g_variant_new("(s)", alias), "(o)", timeout_ms, cancellable, error);
+    if (reply == NULL) return NULL;
+    const gchar *path = NULL;
+    g_variant_get(reply, "(&o)", &path);
+    gchar *copy = g_strdup(path);
+    g_variant_unref(reply);
+    return copy;
+}
+
+// MARK: - Diffie-Hellman for the dh-ietf1024-sha256-aes128-cbc-pkcs7 session (ccs_dh.c; needs no GLib)
+
+/// result = base^exponent mod modulus, all big-endian; modulus odd, 1024 bits; base < modulus. Constant time in the
+/// exponent's and the base's values (not in the exponent's length). Returns 0, or -1 for an unusable modulus.
+int ccs_modexp_1024(uint8_t result[128], const uint8_t base[128], const uint8_t *exponent, size_t exponent_length,
+                    const uint8_t modulus[128]);
 
 // MARK: - Watchdog: cancels a GCancellable when a deadline passes.
 //
