@@ -75,9 +75,10 @@ bench: release
 	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-docker-credential-helpers; }
 	@mkdir -p .build/bench && cp $(GIT_LIBSECRET_SRC)/git-credential-libsecret.c .build/bench/ && \
 	    cc -O2 -o .build/bench/git-credential-libsecret .build/bench/git-credential-libsecret.c \
-	    $$(pkg-config --cflags --libs libsecret-1 glib-2.0)
+	    $$(pkg-config --cflags --libs libsecret-1 glib-2.0) && \
+	    cc -O2 -o .build/bench/peak-rss contrib/scripts/peak-rss.c
 	$(WITH_KEYRING) /usr/bin/python3 contrib/scripts/bench.py "$(RELEASE_BIN)" "$(CURDIR)/.build/bench/git-credential-libsecret" \
-	    --runs $(BENCH_RUNS)
+	    "$(CURDIR)/.build/bench/peak-rss" --runs $(BENCH_RUNS)
 
 # The whole test suite under AddressSanitizer and under ThreadSanitizer, each in a build directory of its own.
 sanitize: deps

@@ -2,12 +2,12 @@
 """Side-by-side benchmark of codex-credential-helper against secret-tool, git-credential-libsecret and
 docker-credential-secretservice, in one private D-Bus session with gnome-keyring (run it through `make bench`).
 
-  bench.py HELPER GIT_CREDENTIAL_LIBSECRET [--runs N]
+  bench.py HELPER GIT_CREDENTIAL_LIBSECRET PEAK_RSS [--runs N]
 
 Every tool runs the same number of times, interleaved (one run of each in turn, so that drift in the machine's load
-touches all alike). Reported: median and min-max wall time, peak RSS (ru_maxrss of the child), and each median's
-ratio to `secret-tool lookup` in the same run. Nothing here is a pass/fail test; the targets are printed beside the
-figures for the reader.
+touches all alike). Reported: median and min-max wall time, median peak RSS of 5 further runs through the peak-rss
+launcher (ru_maxrss of a child of a small C program), and each median's ratio to `secret-tool lookup` in the same
+run. Nothing here is a pass/fail test; the targets are printed beside the figures for the reader.
 """
 import os
 import resource
@@ -23,8 +23,23 @@ DOCKER = shutil.which("docker-credential-secretservice")
 SECRET_TOOL = shutil.which("secret-tool")
 
 
-def run_once(argv, stdin=b"", env=None):
-    """Runs argv once; returns (seconds, peak RSS in KiB, exit status, stdout)."""
+PEAK_RSS = None  # contrib/scripts/peak-rss, built by `make bench`
+
+
+def peak_rss(argv, stdin=b"", env=None):
+    """Peak RSS in KiB of one run of argv, measured through the peak-rss launcher: a child forked from Python
+    would report at least Python's own RSS (the kernel counts the pre-exec address space too)."""
+    r, w = os.pipe()
+    _, _, status, out = run_once([PEAK_RSS] + argv, stdin, env, report_fd=w)
+    os.close(w)
+    report = os.read(r, 100).split()
+    os.close(r)
+    return int(report[0]) if status == 0 and report else 0
+
+
+def run_once(argv, stdin=b"", env=None, report_fd=None):
+    """Runs argv once; returns (seconds, peak RSS in KiB as the kernel reports it to a child of Python, exit status,
+    stdout). `report_fd` becomes the child's descriptor 3."""
     r, w = os.pipe()
     out_r, out_w = os.pipe()
     start = time.perf_counter()
@@ -34,7 +49,9 @@ def run_once(argv, stdin=b"", env=None):
         os.dup2(out_w, 1)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
-        for fd in (r, w, out_r, out_w, devnull):
+        if report_fd is not None:
+            os.dup2(report_fd, 3)
+        for fd in (r, w, out_r, out_w, devnull) + ((report_fd,) if report_fd not in (None, 3) else ()):
             os.close(fd)
         try:
             os.execve(argv[0], argv, env or os.environ)
@@ -63,12 +80,14 @@ class Case:
         self.times, self.rss, self.failures = [], [], 0
 
     def run(self):
-        elapsed, rss, status, out = run_once(self.argv, self.stdin, self.env)
+        elapsed, _, status, out = run_once(self.argv, self.stdin, self.env)
         ok = status == 0 and (self.check is None or self.check(out))
         if not ok:
             self.failures += 1
         self.times.append(elapsed)
-        self.rss.append(rss)
+
+    def measure_rss(self):
+        self.rss.append(peak_rss(self.argv, self.stdin, self.env))
 
 
 def ms(seconds):
@@ -76,7 +95,8 @@ def ms(seconds):
 
 
 def main():
-    helper, git_helper = sys.argv[1], sys.argv[2]
+    global PEAK_RSS
+    helper, git_helper, PEAK_RSS = sys.argv[1], sys.argv[2], sys.argv[3]
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 30
     scratch = tempfile.mkdtemp(prefix="cch-bench-")
     home = os.path.join(scratch, "codex-home")
@@ -144,6 +164,9 @@ def main():
     for _ in range(runs):
         for case in cases:
             case.run()
+    for _ in range(5):  # peak RSS, through the launcher (not in the timed runs)
+        for case in cases:
+            case.measure_rss()
         # erase + store again, so that the erase cases erase something real
     erase_cases = [
         ("codex-credential-helper erase (keyring)", [helper, "erase", "--backend", "secret-service"], b"codex_home=" + home.encode() + b"\n",
@@ -154,9 +177,12 @@ def main():
          [SECRET_TOOL, "store", "--label=bench", "service", "bench", "account", "a"], token),
     ]
     erase_results = {name: Case("erase", name, argv, stdin, e) for name, argv, stdin, e, _, _ in erase_cases}
-    for _ in range(runs):
+    for round in range(runs + 5):
         for name, argv, stdin, e, restore, restore_in in erase_cases:
-            erase_results[name].run()
+            if round < runs:
+                erase_results[name].run()
+            else:
+                erase_results[name].measure_rss()
             run_once(restore, restore_in, e)
 
     # 50 concurrent gets: the helper against git-credential-libsecret, wall time of the whole burst, 5 bursts each.
