@@ -79,70 +79,67 @@ final class SecretServiceConnection {
     }
 
     // MARK: - Calls
+    //
+    // Each public call below is one round trip: the D-Bus calls it makes are sent together (`batch`).
+
+    private static let serviceInterface = "org.freedesktop.Secret.Service"
+    private static let itemInterface = "org.freedesktop.Secret.Item"
+    private static let collectionInterface = "org.freedesktop.Secret.Collection"
+    private static let propertiesInterface = "org.freedesktop.DBus.Properties"
 
     /// Item paths matching every attribute, split by lock state.
     func search(_ attributes: [String: String]) throws(HelperError) -> (unlocked: [String], locked: [String]) {
-        let table = makeAttributeTable(attributes)
-        defer { ccs_hash_table_unref(table) }
-        var unlocked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
-        var locked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
-        _ = try call("searching the keyring") { cancellable, error in
-            ccs_search_items(connection, table, callTimeout, cancellable, &unlocked, &locked, error) != 0 ? 1 : nil
-        }
-        return (takeStrings(unlocked), takeStrings(locked))
+        let replies = try batch("searching the keyring", [searchCall(attributes)])
+        return try searchResult(replies[0])
+    }
+
+    /// The same, with the session opened in the same round trip when the provider offers the encrypted one (a
+    /// search is nearly always followed by reading or writing a secret).
+    func searchOpeningSession(_ attributes: [String: String]) throws(HelperError)
+        -> (unlocked: [String], locked: [String])
+    {
+        guard session == nil else { return try search(attributes) }
+        let exchange = SecretSession.KeyExchange()
+        let replies = try batch(
+            "searching the keyring and opening an encrypted session", [searchCall(attributes), openSessionCall(exchange)])
+        let found = try searchResult(replies[0])
+        session = try? openedSession(replies[1], exchange)
+        return found
     }
 
     /// The secret bytes of an unlocked item.
     func secret(of path: String) throws(HelperError) -> [UInt8] {
         let session = try ensureSession()
-        var parameters: UnsafeMutablePointer<guint8>? = nil
-        var value: UnsafeMutablePointer<guint8>? = nil
-        var parametersLength: gsize = 0
-        var valueLength: gsize = 0
-        _ = try call("reading the secret") { cancellable, error in
-            ccs_get_secret(connection, path, session.path, callTimeout, cancellable, &parameters, &parametersLength,
-                           &value, &valueLength, error) != 0 ? 1 : nil
-        }
-        var encoded = takeBytes(value, valueLength)
-        defer { for i in encoded.indices { encoded[i] = 0 } }
-        return try session.decode(parameters: takeBytes(parameters, parametersLength), value: encoded)
+        let replies = try batch("reading the secret", [getSecretCall(path, session)])
+        return try secretResult(replies[0], session)
+    }
+
+    /// The secret bytes and the attributes of an unlocked item, in one round trip.
+    func secretAndAttributes(of path: String) throws(HelperError) -> (secret: [UInt8], attributes: [String: String]) {
+        let session = try ensureSession()
+        let replies = try batch("reading the secret and the attributes", [getSecretCall(path, session), attributesCall(path)])
+        return (try secretResult(replies[0], session), try attributesResult(replies[1]))
     }
 
     /// An item's attributes.
     func attributes(of path: String) throws(HelperError) -> [String: String] {
-        let variant = try call("reading item attributes") { cancellable, error in
-            ccs_get_property(connection, Self.busName, path, "org.freedesktop.Secret.Item", "Attributes",
-                             callTimeout, cancellable, error)
-        }
-        defer { ccs_variant_unref(variant) }
-        guard let flat = ccs_string_dict_flatten(variant) else { return [:] }
-        defer { ccs_strfreev(flat) }
-        var result: [String: String] = [:]
-        var index = 0
-        while let key = flat[index], let value = flat[index + 1] {
-            result[String(cString: key)] = String(cString: value)
-            index += 2
-        }
-        return result
+        try attributesResult(try batch("reading item attributes", [attributesCall(path)])[0])
     }
 
     /// The object path of the collection behind `alias`, or nil when there is none.
     func collection(forAlias alias: String) throws(HelperError) -> String? {
-        let path = try call("looking up the default collection") { cancellable, error in
-            ccs_read_alias(connection, alias, callTimeout, cancellable, error)
-        }
-        defer { ccs_free(path) }
-        let text = String(cString: path)
-        return text == "/" ? nil : text
+        let call = DBusCall(Self.servicePath, Self.serviceInterface, "ReadAlias", ccs_params_string(alias), "(o)")
+        let path = try batch("looking up the default collection", [call])[0].read { takeString(ccs_reply_path($0, 0)) }
+        return path == "/" ? nil : path
     }
 
     func isLocked(collection path: String) throws(HelperError) -> Bool {
-        let variant = try call("checking whether the collection is locked") { cancellable, error in
-            ccs_get_property(connection, Self.busName, path, "org.freedesktop.Secret.Collection", "Locked",
-                             callTimeout, cancellable, error)
-        }
-        defer { ccs_variant_unref(variant) }
-        return ccs_variant_boolean(variant, 1) != 0
+        let call = DBusCall(path, Self.propertiesInterface, "Get",
+                            ccs_params_property_get(Self.collectionInterface, "Locked"), "(v)")
+        let reply = try batch("checking whether the collection is locked", [call])[0]
+        let value = try reply.read { ccs_reply_property($0) }
+        defer { ccs_variant_unref(value) }
+        return ccs_variant_boolean(value, 1) != 0
     }
 
     /// Creates an item and returns its path, or nil when the provider wants a prompt first (the collection is
@@ -155,44 +152,118 @@ final class SecretServiceConnection {
         defer { ccs_hash_table_unref(table) }
         var (parameters, value) = try session.encode(secret)
         defer { for i in value.indices { value[i] = 0 } }
-        var item: UnsafeMutablePointer<gchar>? = nil
-        var prompt: UnsafeMutablePointer<gchar>? = nil
-        _ = try call("creating the keyring item") { cancellable, error in
-            ccs_create_item(connection, collection, label, table, session.path, parameters, gsize(parameters.count), value,
-                            gsize(value.count), contentType, callTimeout, cancellable, &item, &prompt, error) != 0 ? 1 : nil
-        }
-        defer { ccs_free(prompt) }
-        let path = takeString(item)
+        let call = DBusCall(
+            collection, Self.collectionInterface, "CreateItem",
+            ccs_params_create_item(label, table, session.path, parameters, gsize(parameters.count), value,
+                                   gsize(value.count), contentType), "(oo)")
+        let path = try batch("creating the keyring item", [call])[0].read { takeString(ccs_reply_path($0, 0)) }
         return path == "/" ? nil : path
     }
 
-    /// Replaces only the secret of an existing item (label and attributes stay), as Codex does.
-    func setSecret(of path: String, secret: [UInt8], contentType: String) throws(HelperError) {
+    /// Replaces only the secret of an existing item (label and attributes stay), as Codex does, and reads the
+    /// item's attributes in the same round trip.
+    func setSecretReadingAttributes(of path: String, secret: [UInt8], contentType: String) throws(HelperError)
+        -> [String: String]
+    {
         let session = try ensureSession()
         var (parameters, value) = try session.encode(secret)
         defer { for i in value.indices { value[i] = 0 } }
-        _ = try call("replacing the secret") { cancellable, error in
-            ccs_set_secret(connection, path, session.path, parameters, gsize(parameters.count), value, gsize(value.count),
-                           contentType, callTimeout, cancellable, error) != 0 ? 1 : nil
-        }
+        let setSecret = DBusCall(
+            path, Self.itemInterface, "SetSecret",
+            ccs_params_set_secret(session.path, parameters, gsize(parameters.count), value, gsize(value.count),
+                                  contentType), nil)
+        let replies = try batch("replacing the secret and reading the attributes", [setSecret, attributesCall(path)])
+        try replies[0].check()
+        return try attributesResult(replies[1])
     }
 
     func setAttributes(of path: String, _ attributes: [String: String]) throws(HelperError) {
         let table = makeAttributeTable(attributes)
         defer { ccs_hash_table_unref(table) }
-        _ = try call("updating item attributes") { cancellable, error in
-            ccs_set_attributes(connection, Self.busName, path, table, callTimeout, cancellable, error) != 0 ? 1 : nil
-        }
+        let call = DBusCall(path, Self.propertiesInterface, "Set", ccs_params_set_attributes(table), nil)
+        try batch("updating item attributes", [call])[0].check()
     }
 
     /// Deletes an item; returns the path of the prompt the provider wants answered first, or nil when it is gone.
     func deleteItem(_ path: String) throws(HelperError) -> String? {
-        var prompt: UnsafeMutablePointer<gchar>? = nil
-        _ = try call("deleting the keyring item") { cancellable, error in
-            ccs_delete_item(connection, path, callTimeout, cancellable, &prompt, error) != 0 ? 1 : nil
+        let call = DBusCall(path, Self.itemInterface, "Delete", nil, "(o)")
+        let prompt = try batch("deleting the keyring item", [call])[0].read { takeString(ccs_reply_path($0, 0)) }
+        return prompt == "/" ? nil : prompt
+    }
+
+    // MARK: - Calls and their replies
+
+    private func searchCall(_ attributes: [String: String]) -> DBusCall {
+        let table = makeAttributeTable(attributes)
+        defer { ccs_hash_table_unref(table) }
+        return DBusCall(Self.servicePath, Self.serviceInterface, "SearchItems", ccs_params_search(table), "(aoao)")
+    }
+
+    private func searchResult(_ reply: Reply) throws(HelperError) -> (unlocked: [String], locked: [String]) {
+        var unlocked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
+        var locked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
+        try reply.read { ccs_reply_two_path_lists($0, &unlocked, &locked) }
+        return (takeStrings(unlocked), takeStrings(locked))
+    }
+
+    private func openSessionCall(_ exchange: SecretSession.KeyExchange?) -> DBusCall {
+        let parameters = exchange.map { exchange in
+            exchange.publicKey.withUnsafeBufferPointer {
+                ccs_params_open_session(SecretSession.dhAlgorithm, $0.baseAddress, gsize($0.count))
+            }
+        } ?? ccs_params_open_session("plain", nil, 0)
+        return DBusCall(Self.servicePath, Self.serviceInterface, "OpenSession", parameters, "(vo)")
+    }
+
+    /// The session an OpenSession reply opened: encrypted with `exchange`, or plain without.
+    private func openedSession(_ reply: Reply, _ exchange: SecretSession.KeyExchange?) throws(HelperError) -> SecretSession {
+        var output: UnsafeMutablePointer<guint8>? = nil
+        var outputLength: gsize = 0
+        var path: UnsafeMutablePointer<gchar>? = nil
+        try reply.read { ccs_reply_open_session($0, &output, &outputLength, &path) }
+        let serverKey = takeBytes(output, outputLength)
+        let sessionPath = takeString(path)
+        guard let exchange else { return SecretSession(path: sessionPath, algorithm: .plain) }
+        guard let key = exchange.sessionKey(serverPublicKey: serverKey) else {
+            throw HelperError(
+                .unavailable,
+                "The Secret Service answered the session key exchange with an unusable public key "
+                    + "(\(serverKey.count) bytes).", reason: "the Secret Service's session key exchange failed")
         }
-        let promptPath = takeString(prompt)
-        return promptPath == "/" ? nil : promptPath
+        return SecretSession(path: sessionPath, algorithm: .dh(key))
+    }
+
+    private func getSecretCall(_ path: String, _ session: SecretSession) -> DBusCall {
+        DBusCall(path, Self.itemInterface, "GetSecret", ccs_params_object_path(session.path), "((oayays))")
+    }
+
+    private func secretResult(_ reply: Reply, _ session: SecretSession) throws(HelperError) -> [UInt8] {
+        var parameters: UnsafeMutablePointer<guint8>? = nil
+        var value: UnsafeMutablePointer<guint8>? = nil
+        var parametersLength: gsize = 0
+        var valueLength: gsize = 0
+        try reply.read { ccs_reply_secret($0, &parameters, &parametersLength, &value, &valueLength) }
+        var encoded = takeBytes(value, valueLength)
+        defer { for i in encoded.indices { encoded[i] = 0 } }
+        return try session.decode(parameters: takeBytes(parameters, parametersLength), value: encoded)
+    }
+
+    private func attributesCall(_ path: String) -> DBusCall {
+        DBusCall(path, Self.propertiesInterface, "Get", ccs_params_property_get(Self.itemInterface, "Attributes"), "(v)")
+    }
+
+    private func attributesResult(_ reply: Reply) throws(HelperError) -> [String: String] {
+        let variant = try reply.read { ccs_reply_property($0) }
+        defer { ccs_variant_unref(variant) }
+        guard let flat = ccs_string_dict_flatten(variant) else { return [:] }
+        defer { ccs_strfreev(flat) }
+        var result: [String: String] = [:]
+        var index = 0
+        while let key = flat[index], let value = flat[index + 1] {
+            result[String(cString: key)] = String(cString: value)
+            index += 2
+        }
+        return result
     }
 
     /// Runs a prompt the provider asked for (through libsecret) and waits for a person to answer it, bounded by
@@ -228,41 +299,16 @@ final class SecretServiceConnection {
 
     // MARK: - Plumbing
 
-    /// GDBus's own per-call timeout, as a second bound behind the watchdog.
-    private var callTimeout: gint { gint(max(1, min(deadline.remaining, Int(Int32.max)))) }
-
     /// The session, opened on first use: the encrypted algorithm, or plain where the provider has no other.
     private func ensureSession() throws(HelperError) -> SecretSession {
         if let session { return session }
         let exchange = SecretSession.KeyExchange()
-        var output: UnsafeMutablePointer<guint8>? = nil
-        var outputLength: gsize = 0
-        var path: UnsafeMutablePointer<gchar>? = nil
         let opened: SecretSession
         do throws(HelperError) {
-            _ = try call("opening an encrypted Secret Service session") { cancellable, error in
-                exchange.publicKey.withUnsafeBufferPointer { key in
-                    ccs_open_session(connection, SecretSession.dhAlgorithm, key.baseAddress, gsize(key.count), callTimeout,
-                                     cancellable, &output, &outputLength, &path, error) != 0 ? 1 : nil
-                }
-            }
-            let serverKey = takeBytes(output, outputLength)
-            let sessionPath = takeString(path)
-            guard let key = exchange.sessionKey(serverPublicKey: serverKey) else {
-                throw HelperError(
-                    .unavailable,
-                    "The Secret Service answered the session key exchange with an unusable public key "
-                        + "(\(serverKey.count) bytes).", reason: "the Secret Service's session key exchange failed")
-            }
-            opened = SecretSession(path: sessionPath, algorithm: .dh(key))
+            opened = try openedSession(try batch("opening an encrypted session", [openSessionCall(exchange)])[0], exchange)
         } catch where error.reason == SecretServiceErrors.notSupportedReason {
             Trace.shared.log("secret-service: the provider offers no encrypted session; using plain, as libsecret does")
-            _ = try call("opening a plain Secret Service session") { cancellable, error in
-                ccs_open_session(connection, "plain", nil, 0, callTimeout, cancellable, &output, &outputLength, &path,
-                                 error) != 0 ? 1 : nil
-            }
-            ccs_free(output)
-            opened = SecretSession(path: takeString(path), algorithm: .plain)
+            opened = try openedSession(try batch("opening a plain session", [openSessionCall(nil)])[0], nil)
         }
         session = opened
         return opened
@@ -278,44 +324,112 @@ final class SecretServiceConnection {
         return service
     }
 
-    /// One GDBus call, bounded by GDBus's own timeout (`callTimeout`, the time left before the deadline): no watchdog
-    /// thread is needed for a call that cannot wait on anything else.
-    private func call<T>(
-        _ phase: String,
-        _ body: (UnsafeMutablePointer<GCancellable>?, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T?
-    ) throws(HelperError) -> T {
-        try Self.bounded(deadline, phase: phase, watchdog: false, body)
+    /// One method call to send (parameters: a floating GVariant, consumed by the call).
+    struct DBusCall {
+        var path: String
+        var interface: String
+        var method: String
+        var parameters: OpaquePointer?
+        var replyType: String?
+
+        init(_ path: String, _ interface: String, _ method: String, _ parameters: OpaquePointer?, _ replyType: String?) {
+            (self.path, self.interface, self.method, self.parameters, self.replyType) =
+                (path, interface, method, parameters, replyType)
+        }
     }
 
-    /// Runs one libsecret/GIO call within `deadline`. With `watchdog`, the call gets a GCancellable that a watchdog
-    /// thread cancels at the deadline (for what has no timeout of its own: connecting, prompts); without, the call
-    /// gets no cancellable and must bound itself (a GDBus call with `callTimeout`).
+    /// A call's reply, or what went wrong with it. Frees the reply with itself.
+    final class Reply {
+        private let variant: OpaquePointer?
+        private let error: HelperError?
+
+        init(variant: OpaquePointer?, error: HelperError?) {
+            self.variant = variant
+            self.error = error
+        }
+
+        deinit { ccs_variant_unref(variant) }
+
+        /// Reads the reply while it is alive (the GVariant is freed with this object, which may be as soon as
+        /// its last use), or throws the call's error.
+        func read<T>(_ body: (OpaquePointer) -> T) throws(HelperError) -> T {
+            try check()
+            defer { withExtendedLifetime(self) {} }
+            return body(variant!)
+        }
+
+        /// Throws the call's error, if it failed.
+        func check() throws(HelperError) {
+            if let error { throw error }
+            if variant == nil { throw HelperError(.unavailable, "The Secret Service sent an empty reply.") }
+        }
+    }
+
+    /// Sends `calls` together and waits for every reply: one round trip, bounded by the time left before the
+    /// deadline (GDBus's own per-call timeout; no watchdog thread is needed for calls that wait on nothing else).
+    private func batch(_ phase: String, _ calls: [DBusCall]) throws(HelperError) -> [Reply] {
+        let remaining = deadline.remaining
+        guard remaining > 0 else {
+            for call in calls { ccs_variant_sink_unref(call.parameters) }
+            throw Self.timeoutError(deadline, phase: phase)
+        }
+        var strings: [UnsafeMutablePointer<CChar>?] = []
+        defer { strings.forEach { free($0) } }
+        func keep(_ text: String?) -> UnsafePointer<CChar>? {
+            guard let text else { return nil }
+            let copy = strdup(text)
+            strings.append(copy)
+            return UnsafePointer(copy)
+        }
+        var pending = calls.map { call in
+            CCSCall(path: keep(call.path), interface: keep(call.interface), method: keep(call.method),
+                    parameters: call.parameters, reply_type: keep(call.replyType), reply: nil, error: nil, done: 0)
+        }
+        let started = Deadline.nowMilliseconds()
+        ccs_call_batch(connection, &pending, Int32(pending.count), gint(max(1, min(remaining, Int(Int32.max)))))
+        var timedOut = false
+        var failed = 0
+        let replies = pending.map { call -> Reply in
+            guard let error = call.error else { return Reply(variant: call.reply, error: nil) }
+            defer { ccs_error_free(error) }
+            failed += 1
+            if ccs_is_timeout_error(error) != 0 {
+                timedOut = true
+                return Reply(variant: nil, error: Self.timeoutError(deadline, phase: phase))
+            }
+            return Reply(variant: nil, error: SecretServiceErrors.convert(
+                domain: error.pointee.domain, code: error.pointee.code,
+                message: error.pointee.message.map { String(cString: $0) } ?? "", phase: phase))
+        }
+        Trace.shared.log(
+            "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, \(pending.count) call(s), "
+                + (timedOut ? "timed out" : failed == 0 ? "ok" : "\(failed) failed"))
+        return replies
+    }
+
+    /// Runs one libsecret/GIO call that has no timeout of its own (connecting, a prompt) within `deadline`: it
+    /// gets a GCancellable that a watchdog thread cancels at the deadline.
     private static func bounded<T>(
-        _ deadline: Deadline, phase: String, watchdog: Bool = true,
+        _ deadline: Deadline, phase: String,
         _ body: (UnsafeMutablePointer<GCancellable>?, UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> T?
     ) throws(HelperError) -> T {
         let remaining = deadline.remaining
         guard remaining > 0 else { throw timeoutError(deadline, phase: phase) }
-        var cancellable: UnsafeMutablePointer<GCancellable>? = nil
-        if watchdog {
-            guard let made = ccs_cancellable_new() else {
-                throw HelperError(.internalError, "Could not allocate a GCancellable.")
-            }
-            cancellable = made
+        guard let cancellable = ccs_cancellable_new() else {
+            throw HelperError(.internalError, "Could not allocate a GCancellable.")
         }
-        defer { if let cancellable { ccs_object_unref(UnsafeMutableRawPointer(cancellable)) } }
-        let dog = cancellable.map { ccs_watchdog_start($0, remaining) }
+        defer { ccs_object_unref(UnsafeMutableRawPointer(cancellable)) }
+        let watchdog = ccs_watchdog_start(cancellable, remaining)
         var error: UnsafeMutablePointer<GError>? = nil
         let started = Deadline.nowMilliseconds()
         let result = body(cancellable, &error)
-        let fired = dog.map { ccs_watchdog_stop($0) != 0 } ?? false
-        let timedOut = fired || error.map { ccs_is_timeout_error($0) != 0 } ?? false
+        let fired = ccs_watchdog_stop(watchdog) != 0
         Trace.shared.log(
             "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, "
-                + (timedOut ? "timed out" : error.map { "error (domain \($0.pointee.domain), code \($0.pointee.code))" } ?? "ok"))
+                + (fired ? "timed out" : error.map { "error (domain \($0.pointee.domain), code \($0.pointee.code))" } ?? "ok"))
         if let error {
             defer { ccs_error_free(error) }
-            if timedOut { throw timeoutError(deadline, phase: phase) }
+            if fired { throw timeoutError(deadline, phase: phase) }
             throw SecretServiceErrors.convert(
                 domain: error.pointee.domain, code: error.pointee.code,
                 message: error.pointee.message.map { String(cString: $0) } ?? "", phase: phase)

@@ -61,7 +61,7 @@ public final class SecretServiceStore: CredentialStore {
 
     public func load(_ home: CodexHome) throws(HelperError) -> StoredCredential? {
         let connection = try connect()
-        let items = try findItems(home, connection)
+        let items = try findItems(home, connection, openingSession: true)
         let count = items.unlocked.count + items.locked.count
         guard count > 0 else { return nil }
         guard count == 1 else {
@@ -71,8 +71,7 @@ public final class SecretServiceStore: CredentialStore {
                     + "account with more than one. Run `codex-credential-helper login` again to repair it (it keeps one).")
         }
         let path = try unlocked(items, connection)[0]
-        let secret = try connection.secret(of: path)
-        let attributes = try connection.attributes(of: path)
+        let (secret, attributes) = try connection.secretAndAttributes(of: path)
         let metadata = attributes.filter { CredentialMetadata.Key.all.contains($0.key) }
         return StoredCredential(secret: secret, metadata: metadata, location: describe(item: path), backend: backendName)
     }
@@ -85,11 +84,11 @@ public final class SecretServiceStore: CredentialStore {
         defer { lock.unlock() }
 
         let connection = try connect()
-        let items = try unlocked(try findItems(home, connection), connection)
+        let items = try unlocked(try findItems(home, connection, openingSession: true), connection)
         if let primary = items.first {
             // Replace only the secret, as Codex does, then refresh our metadata; keep every other attribute.
-            try connection.setSecret(of: primary, secret: secret, contentType: Self.contentType)
-            var attributes = try connection.attributes(of: primary)
+            var attributes = try connection.setSecretReadingAttributes(
+                of: primary, secret: secret, contentType: Self.contentType)
             for key in CredentialMetadata.Key.all { attributes.removeValue(forKey: key) }
             attributes.merge(metadata) { _, new in new }
             try connection.setAttributes(of: primary, attributes)
@@ -181,10 +180,12 @@ public final class SecretServiceStore: CredentialStore {
 
     /// Items for the account: by {service, username, target} across collections, as Codex searches; failing that,
     /// by {service, username} for items written without a target (older keyring versions), as Codex falls back.
-    private func findItems(_ home: CodexHome, _ connection: SecretServiceConnection) throws(HelperError)
-        -> (unlocked: [String], locked: [String])
+    /// `openingSession`: open the session in the same round trip, for a secret about to be read or written.
+    private func findItems(_ home: CodexHome, _ connection: SecretServiceConnection, openingSession: Bool = false)
+        throws(HelperError) -> (unlocked: [String], locked: [String])
     {
-        let found = try connection.search(Self.lookupAttributes(home))
+        let attributes = Self.lookupAttributes(home)
+        let found = try openingSession ? connection.searchOpeningSession(attributes) : connection.search(attributes)
         Trace.shared.log(
             "secret-service: account \(home.account): \(found.unlocked.count) unlocked, \(found.locked.count) locked item(s)")
         if !found.unlocked.isEmpty || !found.locked.isEmpty { return found }

@@ -25,13 +25,16 @@
     X(secret_service_get_type) X(secret_service_open_sync) X(secret_service_unlock_dbus_paths_sync) \
     X(secret_service_prompt_at_dbus_path_sync) X(secret_error_get_quark) \
     X(g_io_error_quark) X(g_dbus_error_quark) X(g_dbus_address_get_for_bus_sync) \
-    X(g_dbus_connection_new_for_address_sync) X(g_dbus_connection_call_sync) \
+    X(g_dbus_connection_new_for_address_sync) X(g_dbus_connection_call) X(g_dbus_connection_call_finish) \
+    X(g_main_context_new) X(g_main_context_push_thread_default) X(g_main_context_pop_thread_default) \
+    X(g_main_context_iteration) X(g_main_context_unref) X(g_variant_get_child_value) \
+    X(g_variant_is_object_path) X(g_error_new_literal) X(g_timeout_source_new) X(g_source_set_callback) X(g_source_attach) X(g_source_destroy) X(g_source_unref) \
     X(g_cancellable_new) X(g_cancellable_cancel) X(g_object_ref) X(g_object_unref) \
     X(g_free) X(g_strfreev) X(g_strdup) X(g_error_free) X(g_malloc0) X(g_malloc0_n) X(g_get_monotonic_time) \
     X(g_hash_table_new_full) X(g_hash_table_replace) X(g_hash_table_unref) \
     X(g_hash_table_iter_init) X(g_hash_table_iter_next) X(g_str_hash) X(g_str_equal) \
     X(g_variant_builder_init) X(g_variant_builder_add) X(g_variant_builder_end) X(g_variant_type_checked_) \
-    X(g_variant_new_string) X(g_variant_new) X(g_variant_get) X(g_variant_unref) \
+    X(g_variant_new_string) X(g_variant_new) X(g_variant_get) X(g_variant_unref) X(g_variant_ref_sink) \
     X(g_variant_new_fixed_array) X(g_variant_get_fixed_array) X(g_variant_dup_objv) \
     X(g_variant_is_of_type) X(g_variant_n_children) X(g_variant_iter_init) X(g_variant_iter_next) \
     X(g_variant_get_boolean) X(g_variant_get_string) \
@@ -59,7 +62,21 @@ int ccs_load(const char **problem);
 #define g_dbus_error_quark (ccs_api.g_dbus_error_quark)
 #define g_dbus_address_get_for_bus_sync (ccs_api.g_dbus_address_get_for_bus_sync)
 #define g_dbus_connection_new_for_address_sync (ccs_api.g_dbus_connection_new_for_address_sync)
-#define g_dbus_connection_call_sync (ccs_api.g_dbus_connection_call_sync)
+#define g_dbus_connection_call (ccs_api.g_dbus_connection_call)
+#define g_dbus_connection_call_finish (ccs_api.g_dbus_connection_call_finish)
+#define g_main_context_new (ccs_api.g_main_context_new)
+#define g_main_context_push_thread_default (ccs_api.g_main_context_push_thread_default)
+#define g_main_context_pop_thread_default (ccs_api.g_main_context_pop_thread_default)
+#define g_main_context_iteration (ccs_api.g_main_context_iteration)
+#define g_main_context_unref (ccs_api.g_main_context_unref)
+#define g_variant_is_object_path (ccs_api.g_variant_is_object_path)
+#define g_error_new_literal (ccs_api.g_error_new_literal)
+#define g_timeout_source_new (ccs_api.g_timeout_source_new)
+#define g_source_set_callback (ccs_api.g_source_set_callback)
+#define g_source_attach (ccs_api.g_source_attach)
+#define g_source_destroy (ccs_api.g_source_destroy)
+#define g_source_unref (ccs_api.g_source_unref)
+#define g_variant_get_child_value (ccs_api.g_variant_get_child_value)
 #define g_cancellable_new (ccs_api.g_cancellable_new)
 #define g_cancellable_cancel (ccs_api.g_cancellable_cancel)
 #define g_object_ref (ccs_api.g_object_ref)
@@ -86,6 +103,7 @@ int ccs_load(const char **problem);
 #define g_variant_new (ccs_api.g_variant_new)
 #define g_variant_get (ccs_api.g_variant_get)
 #define g_variant_unref (ccs_api.g_variant_unref)
+#define g_variant_ref_sink (ccs_api.g_variant_ref_sink)
 #define g_variant_new_fixed_array (ccs_api.g_variant_new_fixed_array)
 #define g_variant_get_fixed_array (ccs_api.g_variant_get_fixed_array)
 #define g_variant_dup_objv (ccs_api.g_variant_dup_objv)
@@ -166,33 +184,6 @@ static inline void ccs_hash_table_unref(GHashTable *table) { if (table) g_hash_t
 
 // MARK: - Properties over D-Bus (org.freedesktop.DBus.Properties)
 
-// Returns the property's value (unwrapped from its "v"), or NULL with *error set.
-static inline GVariant *ccs_get_property(GDBusConnection *connection, const char *bus_name, const char *path,
-                                         const char *interface, const char *property, gint timeout_ms,
-                                         GCancellable *cancellable, GError **error) {
-    GVariant *reply = g_dbus_connection_call_sync(
-        connection, bus_name, path, "org.freedesktop.DBus.Properties", "Get",
-        g_variant_new("(ss)", interface, property), G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, timeout_ms,
-        cancellable, error);
-    if (reply == NULL) return NULL;
-    GVariant *value = NULL;
-    g_variant_get(reply, "(v)", &value);
-    g_variant_unref(reply);
-    return value;
-}
-
-static inline gboolean ccs_set_attributes(GDBusConnection *connection, const char *bus_name, const char *path,
-                                          GHashTable *attributes, gint timeout_ms, GCancellable *cancellable,
-                                          GError **error) {
-    GVariant *reply = g_dbus_connection_call_sync(
-        connection, bus_name, path, "org.freedesktop.DBus.Properties", "Set",
-        g_variant_new("(ssv)", "org.freedesktop.Secret.Item", "Attributes", ccs_attributes_variant(attributes)),
-        NULL, G_DBUS_CALL_FLAGS_NONE, timeout_ms, cancellable, error);
-    if (reply == NULL) return FALSE;
-    g_variant_unref(reply);
-    return TRUE;
-}
-
 // An a{ss} variant flattened to a NULL-terminated array: key, value, key, value, ... (free with g_strfreev).
 static inline gchar **ccs_string_dict_flatten(GVariant *dict) {
     if (dict == NULL || !g_variant_is_of_type(dict, G_VARIANT_TYPE("a{ss}"))) return NULL;
@@ -220,12 +211,15 @@ static inline const gchar *ccs_variant_string(GVariant *value) {
 }
 
 static inline void ccs_variant_unref(GVariant *value) { if (value) g_variant_unref(value); }
+// Frees a floating GVariant that was built but not sent.
+static inline void ccs_variant_sink_unref(GVariant *value) { if (value) g_variant_unref(g_variant_ref_sink(value)); }
 
 // MARK: - The Secret Service over GDBus
 //
 // The calls a get, store or erase makes go straight to org.freedesktop.secrets on a private connection: no proxy
-// to build (libsecret's costs a GetAll, an AddMatch and a GetNameOwner), and a session whose Diffie-Hellman
-// exchange is ours (ccs_dh.c), not libgcrypt's.
+// to build (libsecret's costs a GetAll, an AddMatch and a GetNameOwner), a session whose Diffie-Hellman exchange is
+// ours (ccs_dh.c), and calls that do not depend on each other sent together (ccs_call_batch), so that a get takes
+// two round trips after connecting: search and open the session, then read the secret and the attributes.
 
 static inline void ccs_free(gpointer memory) { g_free(memory); }
 static inline void ccs_strfreev(gchar **strings) { g_strfreev(strings); }
@@ -244,12 +238,68 @@ static inline GDBusConnection *ccs_session_bus_open(GCancellable *cancellable, G
     return connection;
 }
 
-static inline GVariant *ccs_call(GDBusConnection *connection, const char *path, const char *interface,
-                                 const char *method, GVariant *parameters, const char *reply_type, gint timeout_ms,
-                                 GCancellable *cancellable, GError **error) {
-    return g_dbus_connection_call_sync(connection, "org.freedesktop.secrets", path, interface, method, parameters,
-                                       reply_type ? G_VARIANT_TYPE(reply_type) : NULL, G_DBUS_CALL_FLAGS_NONE,
-                                       timeout_ms, cancellable, error);
+// One method call on org.freedesktop.secrets: what to send, and (after ccs_call_batch) the reply or the error,
+// owned by the caller (g_variant_unref, g_error_free).
+typedef struct {
+    const char *path;
+    const char *interface;
+    const char *method;
+    GVariant *parameters;    // floating, consumed by the call; NULL for none
+    const char *reply_type;  // NULL: any
+    GVariant *reply;
+    GError *error;
+    int done;
+} CCSCall;
+
+static void ccs_call_done(GObject *source, GAsyncResult *result, gpointer data) {
+    CCSCall *call = (CCSCall *)data;
+    call->reply = g_dbus_connection_call_finish((GDBusConnection *)source, result, &call->error);
+    call->done = 1;
+}
+
+static gboolean ccs_batch_expired(gpointer data) {
+    *(int *)data = 1;
+    return G_SOURCE_REMOVE;
+}
+
+// Sends every call at once and waits for every reply. Each call is bounded by GDBus's own timeout, so the wait ends
+// by `timeout_ms` at the latest (with G_IO_ERROR_TIMED_OUT for a call left unanswered); a second timer a second
+// later ends it regardless. A call whose object path is not one is not sent (GDBus would drop it without a reply).
+static inline void ccs_call_batch(GDBusConnection *connection, CCSCall *calls, int count, gint timeout_ms) {
+    GMainContext *context = g_main_context_new();
+    g_main_context_push_thread_default(context);
+    for (int i = 0; i < count; i++) {
+        calls[i].reply = NULL;
+        calls[i].error = NULL;
+        calls[i].done = 0;
+        if (calls[i].path == NULL || !g_variant_is_object_path(calls[i].path)) {
+            if (calls[i].parameters) g_variant_unref(g_variant_ref_sink(calls[i].parameters));
+            calls[i].error = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "not a D-Bus object path");
+            calls[i].done = 1;
+            continue;
+        }
+        g_dbus_connection_call(connection, "org.freedesktop.secrets", calls[i].path, calls[i].interface,
+                               calls[i].method, calls[i].parameters,
+                               calls[i].reply_type ? G_VARIANT_TYPE(calls[i].reply_type) : NULL,
+                               G_DBUS_CALL_FLAGS_NONE, timeout_ms, NULL, ccs_call_done, &calls[i]);
+    }
+    int expired = 0;
+    GSource *timer = g_timeout_source_new((guint)timeout_ms + 1000);
+    g_source_set_callback(timer, ccs_batch_expired, &expired, NULL);
+    g_source_attach(timer, context);
+    for (int i = 0; i < count; i++) {
+        while (!calls[i].done && !expired) g_main_context_iteration(context, TRUE);
+        if (!calls[i].done) {
+            // Left unanswered past GDBus's own timeout: reported as timed out; a late reply is never dispatched,
+            // since nothing iterates this context again.
+            calls[i].error = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no reply");
+            calls[i].done = 1;
+        }
+    }
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    g_main_context_pop_thread_default(context);
+    g_main_context_unref(context);
 }
 
 static inline GVariant *ccs_bytes_variant(const guint8 *bytes, gsize length) {
@@ -266,133 +316,97 @@ static inline guint8 *ccs_bytes_copy(GVariant *value, gsize *length) {
     return copy;
 }
 
-// SearchItems(a{ss}) -> (ao unlocked, ao locked).
-static inline gboolean ccs_search_items(GDBusConnection *connection, GHashTable *attributes, gint timeout_ms,
-                                        GCancellable *cancellable, gchar ***unlocked, gchar ***locked, GError **error) {
-    GVariant *reply = ccs_call(connection, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service",
-                               "SearchItems", g_variant_new("(@a{ss})", ccs_attributes_variant(attributes)),
-                               "(aoao)", timeout_ms, cancellable, error);
-    if (reply == NULL) return FALSE;
-    GVariant *first = NULL, *second = NULL;
-    g_variant_get(reply, "(@ao@ao)", &first, &second);
-    *unlocked = g_variant_dup_objv(first, NULL);
-    *locked = g_variant_dup_objv(second, NULL);
-    g_variant_unref(first);
-    g_variant_unref(second);
-    g_variant_unref(reply);
-    return TRUE;
-}
-
-// OpenSession(s algorithm, v input) -> (v output, o session). `input` NULL: the "plain" algorithm. The server's
-// output bytes are returned in *output (free with g_free); the session path in *session (free with g_free).
-static inline gboolean ccs_open_session(GDBusConnection *connection, const char *algorithm, const guint8 *input,
-                                        gsize input_length, gint timeout_ms, GCancellable *cancellable,
-                                        guint8 **output, gsize *output_length, gchar **session, GError **error) {
-    GVariant *argument = input ? ccs_bytes_variant(input, input_length) : g_variant_new_string("");
-    GVariant *reply = ccs_call(connection, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service",
-                               "OpenSession", g_variant_new("(sv)", algorithm, argument), "(vo)", timeout_ms,
-                               cancellable, error);
-    if (reply == NULL) return FALSE;
-    GVariant *value = NULL;
-    const gchar *path = NULL;
-    g_variant_get(reply, "(v&o)", &value, &path);
-    *session = g_strdup(path);
-    if (g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING)) {
-        *output = ccs_bytes_copy(value, output_length);
-    } else {
-        *output = NULL;
-        *output_length = 0;
-    }
-    g_variant_unref(value);
-    g_variant_unref(reply);
-    return TRUE;
-}
-
-// Item.GetSecret(o session) -> ((oayays)): the parameters (an IV) and the value, both copies (free with g_free).
-static inline gboolean ccs_get_secret(GDBusConnection *connection, const char *item, const char *session,
-                                      gint timeout_ms, GCancellable *cancellable, guint8 **parameters,
-                                      gsize *parameters_length, guint8 **value, gsize *value_length, GError **error) {
-    GVariant *reply = ccs_call(connection, item, "org.freedesktop.Secret.Item", "GetSecret",
-                               g_variant_new("(o)", session), "((oayays))", timeout_ms, cancellable, error);
-    if (reply == NULL) return FALSE;
-    GVariant *params = NULL, *bytes = NULL;
-    g_variant_get(reply, "((&o@ay@ay&s))", NULL, &params, &bytes, NULL);
-    *parameters = ccs_bytes_copy(params, parameters_length);
-    *value = ccs_bytes_copy(bytes, value_length);
-    g_variant_unref(params);
-    g_variant_unref(bytes);
-    g_variant_unref(reply);
-    return TRUE;
-}
-
 static inline GVariant *ccs_secret_struct(const char *session, const guint8 *parameters, gsize parameters_length,
                                           const guint8 *value, gsize value_length, const char *content_type) {
     return g_variant_new("(o@ay@ays)", session, ccs_bytes_variant(parameters, parameters_length),
                          ccs_bytes_variant(value, value_length), content_type);
 }
 
-// Item.SetSecret((oayays)).
-static inline gboolean ccs_set_secret(GDBusConnection *connection, const char *item, const char *session,
-                                      const guint8 *parameters, gsize parameters_length, const guint8 *value,
-                                      gsize value_length, const char *content_type, gint timeout_ms,
-                                      GCancellable *cancellable, GError **error) {
-    GVariant *secret = ccs_secret_struct(session, parameters, parameters_length, value, value_length, content_type);
-    GVariant *reply = ccs_call(connection, item, "org.freedesktop.Secret.Item", "SetSecret",
-                               g_variant_new("(@(oayays))", secret), NULL, timeout_ms, cancellable, error);
-    if (reply == NULL) return FALSE;
-    g_variant_unref(reply);
-    return TRUE;
-}
+// Parameters of each call.
 
-// Collection.CreateItem(a{sv} properties, (oayays) secret, b replace = false) -> (o item, o prompt). Paths are
-// returned in *item and *prompt (free with g_free).
-static inline gboolean ccs_create_item(GDBusConnection *connection, const char *collection, const char *label,
-                                       GHashTable *attributes, const char *session, const guint8 *parameters,
-                                       gsize parameters_length, const guint8 *value, gsize value_length,
-                                       const char *content_type, gint timeout_ms, GCancellable *cancellable,
-                                       gchar **item, gchar **prompt, GError **error) {
+// Service.SearchItems(a{ss}) -> (ao unlocked, ao locked)
+static inline GVariant *ccs_params_search(GHashTable *attributes) {
+    return g_variant_new("(@a{ss})", ccs_attributes_variant(attributes));
+}
+// Service.OpenSession(s algorithm, v input) -> (v output, o session); input NULL: "plain" (an empty string).
+static inline GVariant *ccs_params_open_session(const char *algorithm, const guint8 *input, gsize input_length) {
+    return g_variant_new("(sv)", algorithm, input ? ccs_bytes_variant(input, input_length) : g_variant_new_string(""));
+}
+// Service.ReadAlias(s) -> (o)
+static inline GVariant *ccs_params_string(const char *text) { return g_variant_new("(s)", text); }
+// Item.GetSecret(o session) -> ((oayays))
+static inline GVariant *ccs_params_object_path(const char *path) { return g_variant_new("(o)", path); }
+// Item.SetSecret((oayays)) -> ()
+static inline GVariant *ccs_params_set_secret(const char *session, const guint8 *parameters, gsize parameters_length,
+                                              const guint8 *value, gsize value_length, const char *content_type) {
+    return g_variant_new("(@(oayays))",
+                         ccs_secret_struct(session, parameters, parameters_length, value, value_length, content_type));
+}
+// Collection.CreateItem(a{sv} properties, (oayays) secret, b replace = false) -> (o item, o prompt)
+static inline GVariant *ccs_params_create_item(const char *label, GHashTable *attributes, const char *session,
+                                               const guint8 *parameters, gsize parameters_length, const guint8 *value,
+                                               gsize value_length, const char *content_type) {
     GVariantBuilder properties;
     g_variant_builder_init(&properties, G_VARIANT_TYPE("a{sv}"));
     g_variant_builder_add(&properties, "{sv}", "org.freedesktop.Secret.Item.Label", g_variant_new_string(label));
     g_variant_builder_add(&properties, "{sv}", "org.freedesktop.Secret.Item.Attributes",
                           ccs_attributes_variant(attributes));
-    GVariant *secret = ccs_secret_struct(session, parameters, parameters_length, value, value_length, content_type);
-    GVariant *reply = ccs_call(connection, collection, "org.freedesktop.Secret.Collection", "CreateItem",
-                               g_variant_new("(@a{sv}@(oayays)b)", g_variant_builder_end(&properties), secret, FALSE),
-                               "(oo)", timeout_ms, cancellable, error);
-    if (reply == NULL) return FALSE;
-    const gchar *item_path = NULL, *prompt_path = NULL;
-    g_variant_get(reply, "(&o&o)", &item_path, &prompt_path);
-    *item = g_strdup(item_path);
-    *prompt = g_strdup(prompt_path);
-    g_variant_unref(reply);
-    return TRUE;
+    return g_variant_new("(@a{sv}@(oayays)b)", g_variant_builder_end(&properties),
+                         ccs_secret_struct(session, parameters, parameters_length, value, value_length, content_type),
+                         FALSE);
+}
+// org.freedesktop.DBus.Properties.Get(s interface, s property) -> (v)
+static inline GVariant *ccs_params_property_get(const char *interface, const char *property) {
+    return g_variant_new("(ss)", interface, property);
+}
+// org.freedesktop.DBus.Properties.Set("org.freedesktop.Secret.Item", "Attributes", v a{ss}) -> ()
+static inline GVariant *ccs_params_set_attributes(GHashTable *attributes) {
+    return g_variant_new("(ssv)", "org.freedesktop.Secret.Item", "Attributes", ccs_attributes_variant(attributes));
 }
 
-// Item.Delete() -> (o prompt); the prompt path in *prompt (free with g_free).
-static inline gboolean ccs_delete_item(GDBusConnection *connection, const char *item, gint timeout_ms,
-                                       GCancellable *cancellable, gchar **prompt, GError **error) {
-    GVariant *reply = ccs_call(connection, item, "org.freedesktop.Secret.Item", "Delete", NULL, "(o)", timeout_ms,
-                               cancellable, error);
-    if (reply == NULL) return FALSE;
-    const gchar *path = NULL;
-    g_variant_get(reply, "(&o)", &path);
-    *prompt = g_strdup(path);
-    g_variant_unref(reply);
-    return TRUE;
-}
+// Readers of each reply (already checked against the call's reply_type by GDBus).
 
-// Service.ReadAlias(s) -> (o); "/" when there is no such alias (free with g_free).
-static inline gchar *ccs_read_alias(GDBusConnection *connection, const char *alias, gint timeout_ms,
-                                    GCancellable *cancellable, GError **error) {
-    GVariant *reply = ccs_call(connection, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service", "ReadAlias",
-                               g_variant_new("(s)", alias), "(o)", timeout_ms, cancellable, error);
-    if (reply == NULL) return NULL;
+// (ao ao): deep copies (free with g_strfreev).
+static inline void ccs_reply_two_path_lists(GVariant *reply, gchar ***first, gchar ***second) {
+    GVariant *a = g_variant_get_child_value(reply, 0), *b = g_variant_get_child_value(reply, 1);
+    *first = g_variant_dup_objv(a, NULL);
+    *second = g_variant_dup_objv(b, NULL);
+    g_variant_unref(a);
+    g_variant_unref(b);
+}
+// (o) and the first two of (oo): copies (free with g_free).
+static inline gchar *ccs_reply_path(GVariant *reply, gsize index) {
+    GVariant *child = g_variant_get_child_value(reply, index);
+    gchar *path = g_strdup(g_variant_get_string(child, NULL));
+    g_variant_unref(child);
+    return path;
+}
+// (v o) of OpenSession: the output bytes when they are an "ay" (else none) and the session path; copies.
+static inline void ccs_reply_open_session(GVariant *reply, guint8 **output, gsize *output_length, gchar **session) {
+    GVariant *value = NULL;
     const gchar *path = NULL;
-    g_variant_get(reply, "(&o)", &path);
-    gchar *copy = g_strdup(path);
-    g_variant_unref(reply);
-    return copy;
+    g_variant_get(reply, "(v&o)", &value, &path);
+    *session = g_strdup(path);
+    *output = NULL;
+    *output_length = 0;
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_BYTESTRING)) *output = ccs_bytes_copy(value, output_length);
+    g_variant_unref(value);
+}
+// ((oayays)) of GetSecret: the parameters and the value, copies (free with g_free).
+static inline void ccs_reply_secret(GVariant *reply, guint8 **parameters, gsize *parameters_length, guint8 **value,
+                                    gsize *value_length) {
+    GVariant *params = NULL, *bytes = NULL;
+    g_variant_get(reply, "((&o@ay@ay&s))", NULL, &params, &bytes, NULL);
+    *parameters = ccs_bytes_copy(params, parameters_length);
+    *value = ccs_bytes_copy(bytes, value_length);
+    g_variant_unref(params);
+    g_variant_unref(bytes);
+}
+// (v) of Properties.Get: the value (a new reference).
+static inline GVariant *ccs_reply_property(GVariant *reply) {
+    GVariant *value = NULL;
+    g_variant_get(reply, "(v)", &value);
+    return value;
 }
 
 // MARK: - Diffie-Hellman for the dh-ietf1024-sha256-aes128-cbc-pkcs7 session (ccs_dh.c; needs no GLib)
