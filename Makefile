@@ -25,7 +25,7 @@ FUZZ_TARGETS = wire token sealed
 BENCH_RUNS ?= 30
 GIT_LIBSECRET_SRC = /usr/share/doc/git/contrib/credential/libsecret
 
-.PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench
+.PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench order-file
 
 all: build
 
@@ -79,6 +79,14 @@ bench: release
 	    cc -O2 -o .build/bench/peak-rss contrib/scripts/peak-rss.c
 	$(WITH_KEYRING) /usr/bin/python3 contrib/scripts/bench.py "$(RELEASE_BIN)" "$(CURDIR)/.build/bench/git-credential-libsecret" \
 	    "$(CURDIR)/.build/bench/peak-rss" --runs $(BENCH_RUNS)
+
+# The linker's symbol-ordering file (contrib/linker/symbol-order.txt): the functions the hot paths execute, from
+# callgrind profiles of the release binary, so that the link places them together. Rerun after large changes and
+# commit the result; a stale file costs only locality.
+order-file: release
+	@command -v valgrind >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind; }
+	$(WITH_KEYRING) contrib/scripts/profile-order "$(RELEASE_BIN)"
 
 # The whole test suite under AddressSanitizer and under ThreadSanitizer, each in a build directory of its own.
 sanitize: deps

@@ -69,6 +69,8 @@ let package = Package(
             // loads against).
             linkerSettings: [.unsafeFlags([
                 "-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/linker/symbol-order.txt",
+                "-Xlinker", "--no-warn-symbol-ordering",
             ])]),
 
         // Test-only harness: private D-Bus sessions with a real gnome-keyring, subprocess runner.
