@@ -21,6 +21,18 @@ public struct CodexCredentialHelper: ParsableCommand {
               codex-credential-helper exec -- codex exec "run the tests and fix what fails"
               codex-credential-helper logout
 
+            ENVIRONMENT:
+              CODEX_HOME                  the Codex home (default ~/.codex)
+              CODEX_CREDENTIAL_BACKEND    auto, secret-service or file (--backend)
+              CODEX_CREDENTIAL_FILE       the encrypted file (--file)
+              CODEX_CREDENTIAL_KEY_MODE   auto, passphrase or key-file (--key-mode)
+              CODEX_CREDENTIAL_PASSPHRASE the encrypted file's passphrase
+              CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT
+                                          seconds a key derived from a passphrase
+                                          stays in the kernel keyring (default
+                                          900, 0: off); logout clears it
+              CODEX_CREDENTIAL_TRACE=1    trace on stderr, secrets redacted
+
             EXIT STATUS:
             \(exitStatusTable)
             """,
