@@ -9,6 +9,9 @@
   secret_service.py unlock-default PASSWORD    unlock it again with gnome-keyring's master-password interface
   secret_service.py hang                       own org.freedesktop.secrets and never answer anything
   secret_service.py fail                       own org.freedesktop.secrets and answer every call with an error
+  secret_service.py plain-only                 an in-memory Secret Service that offers only the "plain" session
+                                               algorithm (as some providers do): OpenSession with any other is
+                                               refused with org.freedesktop.DBus.Error.NotSupported
 
 Uses Debian's /usr/bin/python3 (python3-dbus). Talks to DBUS_SESSION_BUS_ADDRESS.
 """
@@ -126,12 +129,133 @@ def hang(answer_with_error=False):
     GLib.MainLoop().run()
 
 
+def plain_only():
+    # A small but real Secret Service: one unlocked collection, items with attributes, label and secret, the plain
+    # session algorithm only. Enough for the helper's login/get/store/erase and for the `items` inspector.
+    import dbus.service
+    from dbus.mainloop.glib import DBusGMainLoop
+    from gi.repository import GLib
+
+    DBusGMainLoop(set_as_default=True)
+    bus = dbus.SessionBus()
+    name = dbus.service.BusName(SS, bus, do_not_queue=True)
+    collection_path = SS_PATH + "/collection/plain"
+    sessions = set()
+    items_by_path = {}
+
+    class Properties(dbus.service.Object):
+        def properties(self, interface):
+            return {}
+
+        @dbus.service.method(PROPS, in_signature="ss", out_signature="v")
+        def Get(self, interface, prop):
+            return self.properties(interface)[prop]
+
+        @dbus.service.method(PROPS, in_signature="s", out_signature="a{sv}")
+        def GetAll(self, interface):
+            return self.properties(interface)
+
+        @dbus.service.method(PROPS, in_signature="ssv")
+        def Set(self, interface, prop, value):
+            self.set_property(prop, value)
+
+    class Item(Properties):
+        def __init__(self, path, label, attributes, secret, content_type):
+            super().__init__(name, path)
+            self.path, self.label, self.attributes = path, label, dict(attributes)
+            self.secret, self.content_type = bytes(secret), str(content_type)
+
+        def properties(self, interface):
+            return {"Label": dbus.String(self.label), "Locked": dbus.Boolean(False),
+                    "Attributes": dbus.Dictionary(self.attributes, signature="ss")}
+
+        def set_property(self, prop, value):
+            if prop == "Attributes":
+                self.attributes = {str(k): str(v) for k, v in value.items()}
+            elif prop == "Label":
+                self.label = str(value)
+
+        def struct(self, session):
+            return dbus.Struct((session, dbus.ByteArray(b""), dbus.ByteArray(self.secret), self.content_type),
+                               signature="oayays")
+
+        @dbus.service.method(ITEM_IFACE, in_signature="o", out_signature="(oayays)")
+        def GetSecret(self, session):
+            return self.struct(session)
+
+        @dbus.service.method(ITEM_IFACE, in_signature="(oayays)")
+        def SetSecret(self, secret):
+            check_plain(secret)
+            self.secret, self.content_type = bytes(secret[2]), str(secret[3])
+
+        @dbus.service.method(ITEM_IFACE, out_signature="o")
+        def Delete(self):
+            del items_by_path[self.path]
+            self.remove_from_connection()
+            return dbus.ObjectPath("/")
+
+    def check_plain(secret):
+        if str(secret[0]) not in sessions or len(secret[1]) != 0:
+            raise dbus.exceptions.DBusException("not a plain session", name="org.freedesktop.Secret.Error.NoSession")
+
+    class Collection(Properties):
+        def properties(self, interface):
+            return {"Locked": dbus.Boolean(False), "Label": dbus.String("plain"),
+                    "Items": dbus.Array([dbus.ObjectPath(p) for p in items_by_path], signature="o")}
+
+        @dbus.service.method(COLLECTION_IFACE, in_signature="a{sv}(oayays)b", out_signature="oo")
+        def CreateItem(self, properties, secret, replace):
+            check_plain(secret)
+            path = "%s/%d" % (collection_path, len(items_by_path) + 1 + int(time.time() * 1000) % 100000)
+            items_by_path[path] = Item(
+                path, str(properties.get("org.freedesktop.Secret.Item.Label", "")),
+                {str(k): str(v) for k, v in properties.get("org.freedesktop.Secret.Item.Attributes", {}).items()},
+                secret[2], secret[3])
+            return dbus.ObjectPath(path), dbus.ObjectPath("/")
+
+    class Service(Properties):
+        def properties(self, interface):
+            return {"Collections": dbus.Array([dbus.ObjectPath(collection_path)], signature="o")}
+
+        @dbus.service.method(SERVICE_IFACE, in_signature="sv", out_signature="vo")
+        def OpenSession(self, algorithm, _input):
+            if algorithm != "plain":
+                raise dbus.exceptions.DBusException(
+                    "only plain here", name="org.freedesktop.DBus.Error.NotSupported")
+            path = "%s/session/%d" % (SS_PATH, len(sessions) + 1)
+            sessions.add(path)
+            return dbus.String("", variant_level=1), dbus.ObjectPath(path)
+
+        @dbus.service.method(SERVICE_IFACE, in_signature="a{ss}", out_signature="aoao")
+        def SearchItems(self, attributes):
+            wanted = {str(k): str(v) for k, v in attributes.items()}
+            found = [dbus.ObjectPath(p) for p, item in sorted(items_by_path.items())
+                     if all(item.attributes.get(k) == v for k, v in wanted.items())]
+            return dbus.Array(found, signature="o"), dbus.Array([], signature="o")
+
+        @dbus.service.method(SERVICE_IFACE, in_signature="aoo", out_signature="a{o(oayays)}")
+        def GetSecrets(self, paths, session):
+            return dbus.Dictionary({p: items_by_path[str(p)].struct(session) for p in paths if str(p) in items_by_path},
+                                   signature="o(oayays)")
+
+        @dbus.service.method(SERVICE_IFACE, in_signature="s", out_signature="o")
+        def ReadAlias(self, alias):
+            return dbus.ObjectPath(collection_path if alias == "default" else "/")
+
+    Service(name, SS_PATH)
+    Collection(name, collection_path)
+    print("ready", flush=True)
+    GLib.MainLoop().run()
+
+
 def main(argv):
     command = argv[1] if len(argv) > 1 else ""
     if command == "hang":
         return hang()
     if command == "fail":
         return hang(answer_with_error=True)
+    if command == "plain-only":
+        return plain_only()
     bus = dbus.SessionBus()
     if command == "wait-ready":
         return wait_ready(bus)

@@ -14,6 +14,8 @@ public final class KeyringSandbox: @unchecked Sendable {
         case hanging
         /// A D-Bus service that owns org.freedesktop.secrets and answers every call with an error.
         case failing
+        /// An in-memory Secret Service that offers only the "plain" session algorithm.
+        case plainOnly
     }
 
     public static let password = "sandbox-password"
@@ -39,6 +41,7 @@ public final class KeyringSandbox: @unchecked Sendable {
             case .none: break
             case .hanging: try startTestDouble("hang")
             case .failing: try startTestDouble("fail")
+            case .plainOnly: try startTestDouble("plain-only")
             }
         } catch {
             stop()
