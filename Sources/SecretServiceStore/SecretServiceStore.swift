@@ -141,15 +141,13 @@ public final class SecretServiceStore: CredentialStore {
     /// Runs a prompt the provider asked for, when a person can answer it; `prompt` nil: the item-creation prompt,
     /// which the store answers by unlocking instead.
     private func answerPrompt(_ prompt: String?, what: String, _ connection: SecretServiceConnection) throws(HelperError) {
-        guard options.canPrompt, let prompt else {
-            throw HelperError(
-                .locked,
-                "The keyring asks for confirmation \(what), and no one can answer its prompt here (no display and "
-                    + "terminal). Unlock the keyring (log in to the desktop session), then retry.",
-                reason: "the keyring asks for a confirmation nobody can give here")
-        }
-        let answered = try connection.runPrompt(
-            prompt, promptDeadline: .init(timeoutMilliseconds: options.promptTimeoutMilliseconds))
+        let refusal = HelperError(
+            .locked,
+            "The keyring asks for confirmation \(what), and no one can answer its prompt here (no display and "
+                + "terminal). Unlock the keyring (log in to the desktop session), then retry.",
+            reason: "the keyring asks for a confirmation nobody can give here")
+        guard let prompt else { throw refusal }
+        let answered = try connection.runPrompt(prompt, promptDeadline: try promptDeadline(orRefuse: refusal))
         guard answered else {
             throw HelperError(.locked, "The keyring's prompt \(what) was dismissed.", reason: "the prompt was dismissed")
         }
@@ -209,20 +207,23 @@ public final class SecretServiceStore: CredentialStore {
     }
 
     func unlock(_ paths: [String], what: String, _ connection: SecretServiceConnection) throws(HelperError) {
-        guard options.canPrompt else {
-            throw HelperError(
-                .locked,
-                "The keyring \(what) is locked, and no one can answer an unlock prompt here (no display and terminal). "
-                    + "Unlock it (log in to the desktop session, or start gnome-keyring-daemon with --unlock), then retry.",
-                reason: "the keyring \(what) is locked and nobody can unlock it here")
-        }
-        let unlockedNow = try connection.unlock(
-            paths, promptDeadline: .init(timeoutMilliseconds: options.promptTimeoutMilliseconds))
+        let deadline = try promptDeadline(orRefuse: HelperError(
+            .locked,
+            "The keyring \(what) is locked, and no one can answer an unlock prompt here (no display and terminal). "
+                + "Unlock it (log in to the desktop session, or start gnome-keyring-daemon with --unlock), then retry.",
+            reason: "the keyring \(what) is locked and nobody can unlock it here"))
+        let unlockedNow = try connection.unlock(paths, promptDeadline: deadline)
         guard Set(unlockedNow).isSuperset(of: paths) else {
             throw HelperError(
                 .locked, "The keyring \(what) is still locked: the unlock prompt was dismissed.",
                 reason: "the keyring \(what) is locked (the unlock prompt was dismissed)")
         }
+    }
+
+    /// How long a person gets to answer a prompt; `refusal` when nobody can answer one here.
+    private func promptDeadline(orRefuse refusal: HelperError) throws(HelperError) -> SecretServiceConnection.Deadline {
+        guard options.canPrompt else { throw refusal }
+        return .init(timeoutMilliseconds: options.promptTimeoutMilliseconds)
     }
 
     private func volatileWarning(item path: String) -> [String] {

@@ -103,43 +103,49 @@ struct EncryptedFileStoreTests {
         #expect(try scratch.bytes(scratch.sealedPath) == header, "the file was left as it was")
     }
 
+    /// Passphrase-mode options whose terminal prompt answers "typed passphrase" and records what it was asked for.
+    final class Prompts {
+        var asked: [EncryptedFileStore.PassphrasePurpose] = []
+
+        func options(_ scratch: Scratch, keyCacheSeconds: UInt32) -> EncryptedFileStore.Options {
+            var options = EncryptedFileStore.Options(
+                keyMode: .passphrase, keyFilePath: scratch.keyFile, keyCacheSeconds: keyCacheSeconds)
+            options.prompt = { purpose in
+                self.asked.append(purpose)
+                return Array("typed passphrase".utf8)
+            }
+            return options
+        }
+    }
+
     @Test func promptIsAskedForCreateAndOpen() throws {
         let scratch = try Scratch()
-        var asked: [EncryptedFileStore.PassphrasePurpose] = []
-        var options = EncryptedFileStore.Options(keyMode: .passphrase, keyFilePath: scratch.keyFile, keyCacheSeconds: 0)
-        options.prompt = { purpose in
-            asked.append(purpose)
-            return Array("typed passphrase".utf8)
-        }
-        let store = EncryptedFileStore(options: options)
+        let prompts = Prompts()
+        let store = EncryptedFileStore(options: prompts.options(scratch, keyCacheSeconds: 0))
         _ = try store.save(scratch.home, secret: record, metadata: metadata)
         #expect(try store.load(scratch.home)?.secret == record)
-        #expect(asked == [.create, .open])
+        #expect(prompts.asked == [.create, .open])
     }
 
     @Test func withTheKeyCacheThePromptIsAskedOnceAndAWrongPassphraseForgetsTheKey() throws {
         let scratch = try Scratch()
-        var asked: [EncryptedFileStore.PassphrasePurpose] = []
-        var options = EncryptedFileStore.Options(keyMode: .passphrase, keyFilePath: scratch.keyFile, keyCacheSeconds: 60)
-        options.prompt = { purpose in
-            asked.append(purpose)
-            return Array("typed passphrase".utf8)
-        }
+        let prompts = Prompts()
+        let options = prompts.options(scratch, keyCacheSeconds: 60)
         _ = try EncryptedFileStore(options: options).save(scratch.home, secret: record, metadata: metadata)
         // A later store (another process, in real use) opens the file with the cached key: no prompt.
         #expect(try EncryptedFileStore(options: options).load(scratch.home)?.secret == record)
         #expect(try EncryptedFileStore(options: options).load(scratch.home)?.secret == record)
         let kernelKeyring = FileManager.default.fileExists(atPath: "/proc/keys")
-        #expect(asked == (kernelKeyring ? [.create] : [.create, .open, .open]), "\(asked)")
+        #expect(prompts.asked == (kernelKeyring ? [.create] : [.create, .open, .open]), "\(prompts.asked)")
 
         // A store given another passphrase does not use the key cached from the typed one.
         let other = scratch.store(.passphrase, passphrase: "another passphrase", keyCacheSeconds: 60)
         let refused = #expect(throws: HelperError.self) { try other.load(scratch.home) }
         #expect(refused?.code == .wrongPassphrase)
         // ... and that wrong passphrase cleared the entry: the typed passphrase is asked for again.
-        asked = []
+        prompts.asked = []
         #expect(try EncryptedFileStore(options: options).load(scratch.home)?.secret == record)
-        #expect(asked == [.open], "\(asked)")
+        #expect(prompts.asked == [.open], "\(prompts.asked)")
     }
 
     @Test func missingKeyFileIsItsOwnError() throws {
