@@ -7,8 +7,9 @@ import Glibc
 
 /// A private D-Bus connection to the Secret Service and the calls the store makes on it, with this process's own
 /// encrypted session (`SecretSession`). libsecret is used for what it does best and rarely: running a prompt
-/// (unlocking a collection), on a `SecretService` opened only then. Every call is bounded: it runs with a fresh
-/// GCancellable that a watchdog thread cancels at the operation's deadline, and with GDBus's own timeout behind it.
+/// (unlocking a collection), on a `SecretService` opened only then. Every call is bounded by the operation's
+/// deadline: D-Bus method calls by GDBus's own timeout (`batch`), connecting and prompts by a GCancellable that a
+/// watchdog thread cancels (`bounded`).
 ///
 /// Owns its connection (and prompt service) and releases them in deinit; every GError is converted to a
 /// `HelperError` and freed where it is converted; every string and array from GLib is freed after copying.
@@ -37,7 +38,6 @@ final class SecretServiceConnection {
         var remaining: Int { max(0, milliseconds - Deadline.nowMilliseconds()) }
     }
 
-    static let busName = "org.freedesktop.secrets"
     private static let servicePath = "/org/freedesktop/secrets"
 
     private init(connection: OpaquePointer, deadline: Deadline) {

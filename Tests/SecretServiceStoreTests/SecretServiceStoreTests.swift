@@ -4,8 +4,9 @@ import SecretServiceStore
 import TestSupport
 import Testing
 
-/// One private bus with a real gnome-keyring for this test process. libsecret and GDBus keep a per-process
-/// connection to the session bus, so the address is set before the first keyring call and never changes.
+/// One private bus with a real gnome-keyring for this test process. The store reads the bus address from the
+/// process environment (and libsecret, for prompts, keeps a per-process connection), so the address is set before
+/// the first keyring call and never changes.
 enum SharedKeyring {
     static let sandbox: KeyringSandbox = {
         do {

@@ -156,7 +156,6 @@ static inline gboolean ccs_is_timeout_error(const GError *error) {
 // MARK: - Object lifetime
 
 static inline void ccs_object_unref(gpointer object) { if (object) g_object_unref(object); }
-static inline GType ccs_secret_service_type(void) { return SECRET_TYPE_SERVICE; }
 
 // MARK: - Attribute tables
 
@@ -205,10 +204,6 @@ static inline gboolean ccs_variant_boolean(GVariant *value, gboolean fallback) {
     return g_variant_get_boolean(value);
 }
 
-static inline const gchar *ccs_variant_string(GVariant *value) {
-    if (value == NULL || !g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) return NULL;
-    return g_variant_get_string(value, NULL);
-}
 
 static inline void ccs_variant_unref(GVariant *value) { if (value) g_variant_unref(value); }
 // Frees a floating GVariant that was built but not sent.
