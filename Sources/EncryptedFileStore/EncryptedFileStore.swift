@@ -260,9 +260,14 @@ public final class EncryptedFileStore: CredentialStore {
             if let cached = keyCache.key(forFile: path, header: header, passphrase: options.passphrase) {
                 return OpeningKey(key: cached)
             }
-            let passphrase = try obtainPassphrase(purpose, path: path)
+            var passphrase = try obtainPassphrase(purpose, path: path)
             Trace.shared.log("file: deriving the key with scrypt (N=2^\(header.scrypt?.log2N ?? 0))")
-            return OpeningKey(key: try SealedFormat.deriveKey(passphrase: passphrase, header: header), derivedFrom: passphrase)
+            do {
+                return OpeningKey(key: try SealedFormat.deriveKey(passphrase: passphrase, header: header), derivedFrom: passphrase)
+            } catch {
+                zero(&passphrase)
+                throw error
+            }
         }
     }
 
@@ -289,9 +294,14 @@ public final class EncryptedFileStore: CredentialStore {
             usePassphrase = options.passphrase != nil || existingMode == .passphrase
         }
         if usePassphrase {
-            let passphrase = try obtainPassphrase(existingMode == .passphrase ? .open : .create, path: path)
+            var passphrase = try obtainPassphrase(existingMode == .passphrase ? .open : .create, path: path)
             let header = SealedFormat.passphraseHeader()
-            return (header, try SealedFormat.deriveKey(passphrase: passphrase, header: header), passphrase)
+            do {
+                return (header, try SealedFormat.deriveKey(passphrase: passphrase, header: header), passphrase)
+            } catch {
+                zero(&passphrase)
+                throw error
+            }
         }
         if let key = try readKeyFile() { return (SealedFormat.keyFileHeader(), key, nil) }
         return (SealedFormat.keyFileHeader(), try createKeyFile(), nil)
