@@ -107,13 +107,6 @@ final class SecretServiceConnection {
         return found
     }
 
-    /// The secret bytes of an unlocked item.
-    func secret(of path: String) throws(HelperError) -> [UInt8] {
-        let session = try ensureSession()
-        let replies = try batch("reading the secret", [getSecretCall(path, session)])
-        return try secretResult(replies[0], session)
-    }
-
     /// The secret bytes and the attributes of an unlocked item, in one round trip.
     func secretAndAttributes(of path: String) throws(HelperError) -> (secret: [UInt8], attributes: [String: String]) {
         let session = try ensureSession()

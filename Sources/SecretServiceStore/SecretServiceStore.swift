@@ -72,8 +72,14 @@ public final class SecretServiceStore: CredentialStore {
         }
         let path = try unlocked(items, connection)[0]
         let (secret, attributes) = try connection.secretAndAttributes(of: path)
-        let metadata = attributes.filter { CredentialMetadata.Key.all.contains($0.key) }
-        return StoredCredential(secret: secret, metadata: metadata, location: describe(item: path), backend: backendName)
+        return stored(path, secret: secret, attributes: attributes)
+    }
+
+    /// An item as the store reports it: its secret, our metadata among its attributes, where it is.
+    private func stored(_ path: String, secret: [UInt8], attributes: [String: String]) -> StoredCredential {
+        StoredCredential(
+            secret: secret, metadata: attributes.filter { CredentialMetadata.Key.all.contains($0.key) },
+            location: describe(item: path), backend: backendName)
     }
 
     public func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome {
@@ -306,14 +312,10 @@ extension SecretServiceStore {
             }
         }
         for path in readable {
-            let attributes = try connection.attributes(of: path)
-            let secret = try connection.secret(of: path)
-            let stored = StoredCredential(
-                secret: secret, metadata: attributes.filter { CredentialMetadata.Key.all.contains($0.key) },
-                location: describe(item: path), backend: backendName)
+            let (secret, attributes) = try connection.secretAndAttributes(of: path)
             entries.append(ListedCredential(
-                account: attributes["username"] ?? "?", codexHome: attributes["codex_home"], stored: stored,
-                backend: backendName))
+                account: attributes["username"] ?? "?", codexHome: attributes["codex_home"],
+                stored: stored(path, secret: secret, attributes: attributes), backend: backendName))
         }
         return entries
     }
