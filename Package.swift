@@ -66,11 +66,14 @@ let package = Package(
             // Start-up: lld with packed relative relocations (DT_RELR, glibc 2.36+) keeps the binary position-
             // independent while its 47,000 relative relocations take 9 KB instead of 1.1 MB that the loader reads at
             // every start; and no exported symbols (the Swift driver exports the program's own 8,900, which nothing
-            // loads against).
+            // loads against); and the parts of libstdc++ the Swift runtime uses linked in, rather than the shared
+            // library loaded and relocated at every start.
             linkerSettings: [.unsafeFlags([
                 "-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                 "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/linker/symbol-order.txt",
                 "-Xlinker", "--no-warn-symbol-ordering",
+                // libstdc++ linked statically (see the linker script in that directory).
+                "-L\(Context.packageDirectory)/contrib/linker/static-libstdc++",
             ])]),
 
         // Test-only harness: private D-Bus sessions with a real gnome-keyring, subprocess runner.
