@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "SecretServiceStore",
             dependencies: [
-                "CredentialCore", "CLibSecret",
+                "CredentialCore", "CLibSecret", "CSystemShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

@@ -5,16 +5,16 @@ import CredentialCore
 import Glibc
 #endif
 
-/// A private D-Bus connection to the Secret Service and the calls the store makes on it, with this process's own
-/// encrypted session (`SecretSession`). libsecret is used for what it does best and rarely: running a prompt
-/// (unlocking a collection), on a `SecretService` opened only then. Every call is bounded by the operation's
-/// deadline: D-Bus method calls by GDBus's own timeout (`batch`), connecting and prompts by a GCancellable that a
-/// watchdog thread cancels (`bounded`).
+/// A private D-Bus connection to the Secret Service (`DBusConnection`: a socket of our own, no GLib) and the calls
+/// the store makes on it, with this process's own encrypted session (`SecretSession`). libsecret is used for what
+/// it does best and rarely: running a prompt (unlocking a collection, confirming a deletion); it is loaded, with
+/// GLib, only then. Every call is bounded by the operation's deadline: D-Bus method calls by `poll` on the socket
+/// (`batch`), prompts by a GCancellable that a watchdog thread cancels (`bounded`).
 ///
 /// Owns its connection (and prompt service) and releases them in deinit; every GError is converted to a
 /// `HelperError` and freed where it is converted; every string and array from GLib is freed after copying.
 final class SecretServiceConnection {
-    private let connection: OpaquePointer
+    private let bus: DBusConnection
     private let deadline: Deadline
     private var session: SecretSession?
     private var prompter: UnsafeMutablePointer<SecretService>?
@@ -38,28 +38,47 @@ final class SecretServiceConnection {
         var remaining: Int { max(0, milliseconds - Deadline.nowMilliseconds()) }
     }
 
+    private static let serviceName = "org.freedesktop.secrets"
     private static let servicePath = "/org/freedesktop/secrets"
 
-    private init(connection: OpaquePointer, deadline: Deadline) {
-        self.connection = connection
+    private init(bus: DBusConnection, deadline: Deadline) {
+        self.bus = bus
         self.deadline = deadline
     }
 
     deinit {
-        ccs_object_unref(UnsafeMutableRawPointer(connection))
         if let prompter { ccs_object_unref(UnsafeMutableRawPointer(prompter)) }
     }
 
-    /// Connects to the session bus (a connection of our own, authenticated, with Hello done).
-    static func open(deadline: Deadline) throws(HelperError) -> SecretServiceConnection {
-        try loadLibsecret()
-        let connection = try bounded(deadline, phase: "connecting to the session bus") { cancellable, error in
-            ccs_session_bus_open(cancellable, error)
+    /// Connects to the session bus of `environment` (a connection of our own, authenticated; the bus's Hello goes
+    /// out with the first calls). Fails at once, touching nothing, when there is no session bus at all.
+    static func open(environment: [String: String], deadline: Deadline) throws(HelperError) -> SecretServiceConnection {
+        let phase = "connecting to the session bus"
+        let addresses: [DBusConnection.SocketAddress]
+        switch DBusConnection.sessionBusAddresses(environment: environment) {
+        case .success(let found):
+            addresses = found
+        case .failure where (environment["DBUS_SESSION_BUS_ADDRESS"] ?? "").isEmpty:
+            throw HelperError(
+                .unavailable,
+                "No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist, so "
+                    + "no keyring is reachable. Run inside a desktop session or under `dbus-run-session`.",
+                reason: "no D-Bus session bus")
+        case .failure(let failure):
+            throw convert(failure, deadline: deadline, phase: phase)
         }
-        return SecretServiceConnection(connection: connection, deadline: deadline)
+        let started = Deadline.nowMilliseconds()
+        do throws(DBusConnection.Failure) {
+            let bus = try DBusConnection.open(addresses, deadline: deadline)
+            Trace.shared.log("secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, ok")
+            return SecretServiceConnection(bus: bus, deadline: deadline)
+        } catch {
+            Trace.shared.log("secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, failed")
+            throw convert(error, deadline: deadline, phase: phase)
+        }
     }
 
-    /// libsecret is loaded on first use (see ccs_shim.h); without it there is no keyring to reach.
+    /// libsecret is loaded when a prompt must be run (see ccs_shim.h).
     private static func loadLibsecret() throws(HelperError) {
         var problem: UnsafePointer<CChar>? = nil
         let started = Deadline.nowMilliseconds()
@@ -73,8 +92,8 @@ final class SecretServiceConnection {
         let detail = problem.map { String(cString: $0) } ?? "unknown reason"
         throw HelperError(
             .unavailable,
-            "libsecret is not installed or not usable (\(detail)), so no keyring is reachable. Install libsecret-1-0, "
-                + "or use --backend file.",
+            "libsecret is not installed or not usable (\(detail)), so the keyring's prompt cannot be shown. Install "
+                + "libsecret-1-0, or use --backend file.",
             reason: "libsecret could not be loaded")
     }
 
@@ -121,18 +140,16 @@ final class SecretServiceConnection {
 
     /// The object path of the collection behind `alias`, or nil when there is none.
     func collection(forAlias alias: String) throws(HelperError) -> String? {
-        let call = DBusCall(Self.servicePath, Self.serviceInterface, "ReadAlias", ccs_params_string(alias), "(o)")
-        let path = try batch("looking up the default collection", [call])[0].read { takeString(ccs_reply_path($0, 0)) }
+        let call = DBusCall(Self.servicePath, Self.serviceInterface, "ReadAlias", [.string(alias)], "o")
+        let path = try batch("looking up the default collection", [call])[0].path(0)
         return path == "/" ? nil : path
     }
 
     func isLocked(collection path: String) throws(HelperError) -> Bool {
         let call = DBusCall(path, Self.propertiesInterface, "Get",
-                            ccs_params_property_get(Self.collectionInterface, "Locked"), "(v)")
-        let reply = try batch("checking whether the collection is locked", [call])[0]
-        let value = try reply.read { ccs_reply_property($0) }
-        defer { ccs_variant_unref(value) }
-        return ccs_variant_boolean(value, 1) != 0
+                            [.string(Self.collectionInterface), .string("Locked")], "v")
+        let value = try batch("checking whether the collection is locked", [call])[0].values()[0].variantValue
+        return value?.booleanValue ?? true
     }
 
     /// Creates an item and returns its path, or nil when the provider wants a prompt first (the collection is
@@ -141,15 +158,14 @@ final class SecretServiceConnection {
     func createItem(in collection: String, label: String, attributes: [String: String], secret: [UInt8],
                     contentType: String) throws(HelperError) -> String? {
         let session = try ensureSession()
-        let table = makeAttributeTable(attributes)
-        defer { ccs_hash_table_unref(table) }
-        var (parameters, value) = try session.encode(secret)
-        defer { for i in value.indices { value[i] = 0 } }
-        let call = DBusCall(
-            collection, Self.collectionInterface, "CreateItem",
-            ccs_params_create_item(label, table, session.path, parameters, gsize(parameters.count), value,
-                                   gsize(value.count), contentType), "(oo)")
-        let path = try batch("creating the keyring item", [call])[0].read { takeString(ccs_reply_path($0, 0)) }
+        let secretValue = try secretStruct(session, secret, contentType)
+        let properties = DBusValue.array(element: "{sv}", [
+            .dictEntry(.string("org.freedesktop.Secret.Item.Label"), .variant(.string(label))),
+            .dictEntry(.string("org.freedesktop.Secret.Item.Attributes"), .variant(.stringDictionary(attributes))),
+        ])
+        let call = DBusCall(collection, Self.collectionInterface, "CreateItem",
+                            [properties, secretValue, .boolean(false)], "oo")
+        let path = try batch("creating the keyring item", [call])[0].path(0)
         return path == "/" ? nil : path
     }
 
@@ -159,63 +175,49 @@ final class SecretServiceConnection {
         -> [String: String]
     {
         let session = try ensureSession()
-        var (parameters, value) = try session.encode(secret)
-        defer { for i in value.indices { value[i] = 0 } }
-        let setSecret = DBusCall(
-            path, Self.itemInterface, "SetSecret",
-            ccs_params_set_secret(session.path, parameters, gsize(parameters.count), value, gsize(value.count),
-                                  contentType), nil)
+        let secretValue = try secretStruct(session, secret, contentType)
+        let setSecret = DBusCall(path, Self.itemInterface, "SetSecret", [secretValue], "")
         let replies = try batch("replacing the secret and reading the attributes", [setSecret, attributesCall(path)])
-        try replies[0].check()
+        _ = try replies[0].values()
         return try attributesResult(replies[1])
     }
 
     func setAttributes(of path: String, _ attributes: [String: String]) throws(HelperError) {
-        let table = makeAttributeTable(attributes)
-        defer { ccs_hash_table_unref(table) }
-        let call = DBusCall(path, Self.propertiesInterface, "Set", ccs_params_set_attributes(table), nil)
-        try batch("updating item attributes", [call])[0].check()
+        let call = DBusCall(path, Self.propertiesInterface, "Set",
+                            [.string(Self.itemInterface), .string("Attributes"), .variant(.stringDictionary(attributes))],
+                            "")
+        _ = try batch("updating item attributes", [call])[0].values()
     }
 
     /// Deletes an item; returns the path of the prompt the provider wants answered first, or nil when it is gone.
     func deleteItem(_ path: String) throws(HelperError) -> String? {
-        let call = DBusCall(path, Self.itemInterface, "Delete", nil, "(o)")
-        let prompt = try batch("deleting the keyring item", [call])[0].read { takeString(ccs_reply_path($0, 0)) }
+        let call = DBusCall(path, Self.itemInterface, "Delete", [], "o")
+        let prompt = try batch("deleting the keyring item", [call])[0].path(0)
         return prompt == "/" ? nil : prompt
     }
 
     // MARK: - Calls and their replies
 
     private func searchCall(_ attributes: [String: String]) -> DBusCall {
-        let table = makeAttributeTable(attributes)
-        defer { ccs_hash_table_unref(table) }
-        return DBusCall(Self.servicePath, Self.serviceInterface, "SearchItems", ccs_params_search(table), "(aoao)")
+        DBusCall(Self.servicePath, Self.serviceInterface, "SearchItems", [.stringDictionary(attributes)], "aoao")
     }
 
     private func searchResult(_ reply: Reply) throws(HelperError) -> (unlocked: [String], locked: [String]) {
-        var unlocked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
-        var locked: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>? = nil
-        try reply.read { ccs_reply_two_path_lists($0, &unlocked, &locked) }
-        return (takeStrings(unlocked), takeStrings(locked))
+        let values = try reply.values()
+        return (values[0].stringArray ?? [], values[1].stringArray ?? [])
     }
 
     private func openSessionCall(_ exchange: SecretSession.KeyExchange?) -> DBusCall {
-        let parameters = exchange.map { exchange in
-            exchange.publicKey.withUnsafeBufferPointer {
-                ccs_params_open_session(SecretSession.dhAlgorithm, $0.baseAddress, gsize($0.count))
-            }
-        } ?? ccs_params_open_session("plain", nil, 0)
-        return DBusCall(Self.servicePath, Self.serviceInterface, "OpenSession", parameters, "(vo)")
+        let parameters: [DBusValue] = exchange.map { [.string(SecretSession.dhAlgorithm), .variant(.bytes($0.publicKey))] }
+            ?? [.string("plain"), .variant(.string(""))]
+        return DBusCall(Self.servicePath, Self.serviceInterface, "OpenSession", parameters, "vo")
     }
 
     /// The session an OpenSession reply opened: encrypted with `exchange`, or plain without.
     private func openedSession(_ reply: Reply, _ exchange: SecretSession.KeyExchange?) throws(HelperError) -> SecretSession {
-        var output: UnsafeMutablePointer<guint8>? = nil
-        var outputLength: gsize = 0
-        var path: UnsafeMutablePointer<gchar>? = nil
-        try reply.read { ccs_reply_open_session($0, &output, &outputLength, &path) }
-        let serverKey = takeBytes(output, outputLength)
-        let sessionPath = takeString(path)
+        let values = try reply.values()
+        let serverKey = values[0].variantValue?.bytesValue ?? []
+        let sessionPath = values[1].stringValue ?? "/"
         guard let exchange else { return SecretSession(path: sessionPath, algorithm: .plain) }
         guard let key = exchange.sessionKey(serverPublicKey: serverKey) else {
             throw HelperError(
@@ -226,37 +228,31 @@ final class SecretServiceConnection {
         return SecretSession(path: sessionPath, algorithm: .dh(key))
     }
 
+    /// A Secret Service secret, (oayays): the session, the parameters, the encoded value, the content type.
+    private func secretStruct(_ session: SecretSession, _ secret: [UInt8], _ contentType: String) throws(HelperError)
+        -> DBusValue
+    {
+        let (parameters, value) = try session.encode(secret)
+        return .structure([.objectPath(session.path), .bytes(parameters), .bytes(value), .string(contentType)])
+    }
+
     private func getSecretCall(_ path: String, _ session: SecretSession) -> DBusCall {
-        DBusCall(path, Self.itemInterface, "GetSecret", ccs_params_object_path(session.path), "((oayays))")
+        DBusCall(path, Self.itemInterface, "GetSecret", [.objectPath(session.path)], "(oayays)")
     }
 
     private func secretResult(_ reply: Reply, _ session: SecretSession) throws(HelperError) -> [UInt8] {
-        var parameters: UnsafeMutablePointer<guint8>? = nil
-        var value: UnsafeMutablePointer<guint8>? = nil
-        var parametersLength: gsize = 0
-        var valueLength: gsize = 0
-        try reply.read { ccs_reply_secret($0, &parameters, &parametersLength, &value, &valueLength) }
-        var encoded = takeBytes(value, valueLength)
+        let fields = try reply.values()[0].fields ?? []
+        var encoded = fields[2].bytesValue ?? []
         defer { for i in encoded.indices { encoded[i] = 0 } }
-        return try session.decode(parameters: takeBytes(parameters, parametersLength), value: encoded)
+        return try session.decode(parameters: fields[1].bytesValue ?? [], value: encoded)
     }
 
     private func attributesCall(_ path: String) -> DBusCall {
-        DBusCall(path, Self.propertiesInterface, "Get", ccs_params_property_get(Self.itemInterface, "Attributes"), "(v)")
+        DBusCall(path, Self.propertiesInterface, "Get", [.string(Self.itemInterface), .string("Attributes")], "v")
     }
 
     private func attributesResult(_ reply: Reply) throws(HelperError) -> [String: String] {
-        let variant = try reply.read { ccs_reply_property($0) }
-        defer { ccs_variant_unref(variant) }
-        guard let flat = ccs_string_dict_flatten(variant) else { return [:] }
-        defer { ccs_strfreev(flat) }
-        var result: [String: String] = [:]
-        var index = 0
-        while let key = flat[index], let value = flat[index + 1] {
-            result[String(cString: key)] = String(cString: value)
-            index += 2
-        }
-        return result
+        try reply.values()[0].variantValue?.stringDictionaryValue ?? [:]
     }
 
     /// Runs a prompt the provider asked for (through libsecret) and waits for a person to answer it, bounded by
@@ -307,9 +303,10 @@ final class SecretServiceConnection {
         return opened
     }
 
-    /// libsecret's `SecretService`, opened the first time a prompt must be run.
+    /// libsecret's `SecretService`, opened (with libsecret loaded) the first time a prompt must be run.
     private func promptService(_ promptDeadline: Deadline) throws(HelperError) -> UnsafeMutablePointer<SecretService> {
         if let prompter { return prompter }
+        try Self.loadLibsecret()
         let service = try Self.bounded(promptDeadline, phase: "opening libsecret's Secret Service proxy") {
             cancellable, error in ccs_service_open_sync(cancellable, error)
         }
@@ -317,87 +314,82 @@ final class SecretServiceConnection {
         return service
     }
 
-    /// One method call to send (parameters: a floating GVariant, consumed by the call).
+    /// One method call to send to the Secret Service, and the signature its reply must have.
     struct DBusCall {
-        var path: String
-        var interface: String
-        var method: String
-        var parameters: OpaquePointer?
-        var replyType: String?
+        var message: DBusMessage
+        var replySignature: String
 
-        init(_ path: String, _ interface: String, _ method: String, _ parameters: OpaquePointer?, _ replyType: String?) {
-            (self.path, self.interface, self.method, self.parameters, self.replyType) =
-                (path, interface, method, parameters, replyType)
+        init(_ path: String, _ interface: String, _ method: String, _ arguments: [DBusValue], _ replySignature: String) {
+            message = .methodCall(destination: SecretServiceConnection.serviceName, path: path, interface: interface,
+                                  member: method, body: arguments)
+            self.replySignature = replySignature
         }
     }
 
-    /// A call's reply, or what went wrong with it. Frees the reply with itself.
-    final class Reply {
-        private let variant: OpaquePointer?
-        private let error: HelperError?
+    /// A call's reply values, or what went wrong with it.
+    struct Reply {
+        fileprivate var result: Result<[DBusValue], HelperError>
 
-        init(variant: OpaquePointer?, error: HelperError?) {
-            self.variant = variant
-            self.error = error
-        }
+        /// The reply's values (as many as its signature has), or the call's error.
+        func values() throws(HelperError) -> [DBusValue] { try result.get() }
 
-        deinit { ccs_variant_unref(variant) }
-
-        /// Reads the reply while it is alive (the GVariant is freed with this object, which may be as soon as
-        /// its last use), or throws the call's error.
-        func read<T>(_ body: (OpaquePointer) -> T) throws(HelperError) -> T {
-            try check()
-            defer { withExtendedLifetime(self) {} }
-            return body(variant!)
-        }
-
-        /// Throws the call's error, if it failed.
-        func check() throws(HelperError) {
-            if let error { throw error }
-            if variant == nil { throw HelperError(.unavailable, "The Secret Service sent an empty reply.") }
-        }
+        /// The object path at `index`.
+        func path(_ index: Int) throws(HelperError) -> String { try values()[index].stringValue ?? "/" }
     }
 
     /// Sends `calls` together and waits for every reply: one round trip, bounded by the time left before the
-    /// deadline (GDBus's own per-call timeout; no watchdog thread is needed for calls that wait on nothing else).
+    /// deadline (every wait on the socket is a poll with that timeout). Each reply is checked against the
+    /// signature its call expects, so the readers above can index into it.
     private func batch(_ phase: String, _ calls: [DBusCall]) throws(HelperError) -> [Reply] {
-        let remaining = deadline.remaining
-        guard remaining > 0 else {
-            for call in calls { ccs_variant_sink_unref(call.parameters) }
-            throw Self.timeoutError(deadline, phase: phase)
-        }
-        var strings: [UnsafeMutablePointer<CChar>?] = []
-        defer { strings.forEach { free($0) } }
-        func keep(_ text: String?) -> UnsafePointer<CChar>? {
-            guard let text else { return nil }
-            let copy = strdup(text)
-            strings.append(copy)
-            return UnsafePointer(copy)
-        }
-        var pending = calls.map { call in
-            CCSCall(path: keep(call.path), interface: keep(call.interface), method: keep(call.method),
-                    parameters: call.parameters, reply_type: keep(call.replyType), reply: nil, error: nil, done: 0)
-        }
+        guard deadline.remaining > 0 else { throw Self.timeoutError(deadline, phase: phase) }
         let started = Deadline.nowMilliseconds()
-        ccs_call_batch(connection, &pending, Int32(pending.count), gint(max(1, min(remaining, Int(Int32.max)))))
-        var timedOut = false
+        let outcomes: [DBusConnection.Outcome]
+        do throws(DBusConnection.Failure) {
+            outcomes = try bus.call(calls.map(\.message), deadline: deadline)
+        } catch {
+            Trace.shared.log("secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, "
+                + (error == .timedOut ? "timed out" : "connection failed"))
+            throw Self.convert(error, deadline: deadline, phase: phase)
+        }
         var failed = 0
-        let replies = pending.map { call -> Reply in
-            guard let error = call.error else { return Reply(variant: call.reply, error: nil) }
-            defer { ccs_error_free(error) }
-            failed += 1
-            if ccs_is_timeout_error(error) != 0 {
-                timedOut = true
-                return Reply(variant: nil, error: Self.timeoutError(deadline, phase: phase))
+        let replies = zip(calls, outcomes).map { call, outcome -> Reply in
+            switch outcome {
+            case .notSent(let why):
+                failed += 1
+                return Reply(result: .failure(HelperError(
+                    .unavailable, "The Secret Service call could not be made while \(phase) (\(why)).",
+                    reason: "the Secret Service failed")))
+            case .reply(let message) where message.kind == .error:
+                failed += 1
+                return Reply(result: .failure(SecretServiceErrors.convert(
+                    errorName: message.errorName ?? "", message: message.errorText, phase: phase)))
+            case .reply(let message):
+                guard message.bodySignature == call.replySignature else {
+                    failed += 1
+                    return Reply(result: .failure(HelperError(
+                        .unavailable,
+                        "The Secret Service answered with a reply of type '\(message.bodySignature)' (expected "
+                            + "'\(call.replySignature)') while \(phase).", reason: "the Secret Service failed")))
+                }
+                return Reply(result: .success(message.body))
             }
-            return Reply(variant: nil, error: SecretServiceErrors.convert(
-                domain: error.pointee.domain, code: error.pointee.code,
-                message: error.pointee.message.map { String(cString: $0) } ?? "", phase: phase))
         }
         Trace.shared.log(
-            "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, \(pending.count) call(s), "
-                + (timedOut ? "timed out" : failed == 0 ? "ok" : "\(failed) failed"))
+            "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, \(calls.count) call(s), "
+                + (failed == 0 ? "ok" : "\(failed) failed"))
         return replies
+    }
+
+    private static func convert(_ failure: DBusConnection.Failure, deadline: Deadline, phase: String) -> HelperError {
+        switch failure {
+        case .timedOut:
+            return timeoutError(deadline, phase: phase)
+        case .unreachable(let detail), .broken(let detail):
+            return HelperError(
+                .unavailable,
+                "Cannot reach the D-Bus session bus while \(phase) (\(detail)); no keyring is available. Run inside "
+                    + "a desktop session or `dbus-run-session`.", reason: "the session bus is unreachable")
+        }
     }
 
     /// Runs one libsecret/GIO call that has no timeout of its own (connecting, a prompt) within `deadline`: it
@@ -442,30 +434,6 @@ final class SecretServiceConnection {
             "The Secret Service did not answer within \(shown) s while \(phase); the keyring daemon may be hung or "
                 + "waiting for a prompt. Retry, raise --timeout, or restart the keyring daemon.",
             reason: "the Secret Service did not answer within \(shown) s")
-    }
-
-    private func makeAttributeTable(_ attributes: [String: String]) -> OpaquePointer {
-        let table = ccs_attributes_new()!
-        for (key, value) in attributes { ccs_attributes_set(table, key, value) }
-        return table
-    }
-
-    /// A copy of a GLib string, freed.
-    private func takeString(_ text: UnsafeMutablePointer<gchar>?) -> String {
-        guard let text else { return "" }
-        defer { ccs_free(text) }
-        return String(cString: text)
-    }
-
-    /// A copy of a g_malloc'd byte buffer, wiped and freed.
-    private func takeBytes(_ bytes: UnsafeMutablePointer<guint8>?, _ length: gsize) -> [UInt8] {
-        guard let bytes else { return [] }
-        let count = Int(length)
-        defer {
-            bytes.initialize(repeating: 0, count: count)
-            ccs_free(bytes)
-        }
-        return Array(UnsafeBufferPointer(start: bytes, count: count))
     }
 
     private func takeStrings(_ array: UnsafeMutablePointer<UnsafeMutablePointer<gchar>?>?) -> [String] {

@@ -1,11 +1,49 @@
 internal import CLibSecret
 import CredentialCore
 
-/// GError (domain, code) to HelperError: the one place that decides which failure is which exit status.
+/// D-Bus error names (replies to our calls) and GErrors (from libsecret's prompts) to HelperError: the one place
+/// that decides which failure is which exit status.
 enum SecretServiceErrors {
     /// The reason of the error for a method or algorithm the provider does not support (a session falls back to plain).
     static let notSupportedReason = "the Secret Service does not support it"
 
+    /// An error reply: its name (org.freedesktop.DBus.Error.*, org.freedesktop.Secret.Error.*) and its text.
+    static func convert(errorName name: String, message: String, phase: String) -> HelperError {
+        let detail = message.isEmpty ? " (\(name))" : " (\(name): \(message))"
+        let dbus = "org.freedesktop.DBus.Error."
+        // The bus could not start a provider: org.freedesktop.DBus.Error.Spawn.ExecFailed and its kin.
+        switch name.hasPrefix(dbus + "Spawn.") ? dbus + "ServiceUnknown" : name {
+        case dbus + "ServiceUnknown", dbus + "NameHasNoOwner":
+            return HelperError(
+                .unavailable,
+                "No Secret Service provider on the session bus: nothing owns org.freedesktop.secrets and none "
+                    + "could be started. Install and start gnome-keyring (or KeePassXC with its Secret Service "
+                    + "integration).", reason: "no Secret Service provider")
+        case dbus + "NoReply", dbus + "Timeout", dbus + "TimedOut":
+            return HelperError(.timeout, "The Secret Service did not reply while \(phase)\(detail).", reason: "the Secret Service timed out")
+        case dbus + "NotSupported":
+            return HelperError(
+                .unavailable, "The Secret Service does not support what was asked while \(phase)\(detail).",
+                reason: notSupportedReason)
+        case dbus + "AccessDenied", dbus + "AuthFailed":
+            return HelperError(.locked, "The Secret Service refused access while \(phase)\(detail).", reason: "access refused")
+        case dbus + "NoServer", dbus + "Disconnected", dbus + "FileNotFound", dbus + "BadAddress", dbus + "NoNetwork":
+            return HelperError(
+                .unavailable,
+                "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available.",
+                reason: "the session bus is unreachable")
+        case "org.freedesktop.Secret.Error.IsLocked":
+            return HelperError(
+                .locked, "The keyring is locked while \(phase); unlock it (log in to the desktop) and retry.",
+                reason: "the keyring is locked")
+        case "org.freedesktop.Secret.Error.NoSuchObject":
+            return HelperError(.notFound, "The keyring item vanished while \(phase).")
+        default:
+            return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).", reason: "the Secret Service failed")
+        }
+    }
+
+    /// A GError from libsecret (running a prompt).
     static func convert(domain: GQuark, code: Int32, message: String, phase: String) -> HelperError {
         let detail = message.isEmpty ? "" : " (\(message))"
         if domain == ccs_io_error_quark() {

@@ -162,24 +162,8 @@ public final class SecretServiceStore: CredentialStore {
     // MARK: - Steps
 
     func connect() throws(HelperError) -> SecretServiceConnection {
-        try checkSessionBus()
-        return try SecretServiceConnection.open(deadline: .init(timeoutMilliseconds: options.timeoutMilliseconds))
-    }
-
-    /// Fails fast, without touching GLib, when there is no session bus at all. (GLib would otherwise try X11
-    /// autolaunch, which can start a stray bus.)
-    func checkSessionBus() throws(HelperError) {
-        if let address = options.environment["DBUS_SESSION_BUS_ADDRESS"], !address.isEmpty { return }
-        if let runtime = options.environment["XDG_RUNTIME_DIR"], !runtime.isEmpty,
-            let info = try? Syscall.fileStatus(runtime + "/bus"), info.st_mode & S_IFMT == S_IFSOCK
-        {
-            return
-        }
-        throw HelperError(
-            .unavailable,
-            "No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist, so no "
-                + "keyring is reachable. Run inside a desktop session or under `dbus-run-session`.",
-            reason: "no D-Bus session bus")
+        try SecretServiceConnection.open(
+            environment: options.environment, deadline: .init(timeoutMilliseconds: options.timeoutMilliseconds))
     }
 
     /// Items for the account: by {service, username, target} across collections, as Codex searches; failing that,
