@@ -12,6 +12,9 @@
   secret_service.py plain-only                 an in-memory Secret Service that offers only the "plain" session
                                                algorithm (as some providers do): OpenSession with any other is
                                                refused with org.freedesktop.DBus.Error.NotSupported
+  secret_service.py confirm-delete             the same, but deleting an item needs a prompt answered first (as
+                                               KeePassXC can be set to): Delete returns a prompt whose Prompt call
+                                               deletes the item and emits Completed; Dismiss emits it dismissed
 
 Uses Debian's /usr/bin/python3 (python3-dbus). Talks to DBUS_SESSION_BUS_ADDRESS.
 """
@@ -26,6 +29,7 @@ SS_PATH = "/org/freedesktop/secrets"
 SERVICE_IFACE = "org.freedesktop.Secret.Service"
 ITEM_IFACE = "org.freedesktop.Secret.Item"
 COLLECTION_IFACE = "org.freedesktop.Secret.Collection"
+PROMPT_IFACE = "org.freedesktop.Secret.Prompt"
 PROPS = "org.freedesktop.DBus.Properties"
 
 
@@ -129,7 +133,7 @@ def hang(answer_with_error=False):
     GLib.MainLoop().run()
 
 
-def plain_only():
+def plain_only(confirm_delete=False):
     # A small but real Secret Service: one unlocked collection, items with attributes, label and secret, the plain
     # session algorithm only. Enough for the helper's login/get/store/erase and for the `items` inspector.
     import dbus.service
@@ -188,11 +192,42 @@ def plain_only():
             check_plain(secret)
             self.secret, self.content_type = bytes(secret[2]), str(secret[3])
 
-        @dbus.service.method(ITEM_IFACE, out_signature="o")
-        def Delete(self):
+        def delete(self):
             del items_by_path[self.path]
             self.remove_from_connection()
+
+        @dbus.service.method(ITEM_IFACE, out_signature="o")
+        def Delete(self):
+            if confirm_delete:
+                return dbus.ObjectPath(Prompt(self).path)
+            self.delete()
             return dbus.ObjectPath("/")
+
+    class Prompt(dbus.service.Object):
+        count = 0
+
+        def __init__(self, item):
+            Prompt.count += 1
+            self.path = "%s/prompt/p%d" % (SS_PATH, Prompt.count)
+            super().__init__(name, self.path)
+            self.item = item
+
+        @dbus.service.method(PROMPT_IFACE, in_signature="s")
+        def Prompt(self, window_id):
+            # Answered at once, as if a person had confirmed, after the reply (libsecret waits for the signal).
+            def complete():
+                self.item.delete()
+                self.Completed(False, dbus.String("", variant_level=1))
+                return False
+            GLib.idle_add(complete)
+
+        @dbus.service.method(PROMPT_IFACE)
+        def Dismiss(self):
+            self.Completed(True, dbus.String("", variant_level=1))
+
+        @dbus.service.signal(PROMPT_IFACE, signature="bv")
+        def Completed(self, dismissed, result):
+            pass
 
     def check_plain(secret):
         if str(secret[0]) not in sessions or len(secret[1]) != 0:
@@ -256,6 +291,8 @@ def main(argv):
         return hang(answer_with_error=True)
     if command == "plain-only":
         return plain_only()
+    if command == "confirm-delete":
+        return plain_only(confirm_delete=True)
     bus = dbus.SessionBus()
     if command == "wait-ready":
         return wait_ready(bus)

@@ -16,6 +16,8 @@ public final class KeyringSandbox: @unchecked Sendable {
         case failing
         /// An in-memory Secret Service that offers only the "plain" session algorithm.
         case plainOnly
+        /// The same, asking for a prompt to be answered before it deletes an item (see secret_service.py).
+        case confirmDelete
     }
 
     public static let password = "sandbox-password"
@@ -42,6 +44,7 @@ public final class KeyringSandbox: @unchecked Sendable {
             case .hanging: try startTestDouble("hang")
             case .failing: try startTestDouble("fail")
             case .plainOnly: try startTestDouble("plain-only")
+            case .confirmDelete: try startTestDouble("confirm-delete")
             }
         } catch {
             stop()
