@@ -24,11 +24,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // libsecret (Secret Service over D-Bus), loaded with dlopen on first use, so that commands that never touch
-        // the keyring (a file-backend get) do not load, relocate or initialise GLib; plus the shims Swift cannot
-        // write itself. Its headers come from libsecret-1-dev and libglib2.0-dev; nothing of theirs is linked.
+        // libsecret, for the keyring's prompts, loaded with dlopen only when one must run (the Secret Service calls
+        // go over the helper's own D-Bus connection, SecretServiceStore/DBusConnection.swift), so that no command
+        // loads, relocates or initialises GLib otherwise; and the session's Diffie-Hellman. Its headers come from
+        // libsecret-1-dev and libglib2.0-dev; nothing of theirs is linked.
         .target(name: "CLibSecret", cSettings: [.unsafeFlags(libsecretIncludes)]),
-        // prctl and friends: C functions Swift cannot call (variadic).
+        // prctl, keyctl, Unix sockets and friends: C functions Swift cannot call (variadic) or structures it cannot
+        // build easily.
         .target(name: "CSystemShims"),
         // The model, wire format, token rules and store protocol. No C, no Foundation.
         .target(name: "CredentialCore"),
