@@ -258,9 +258,13 @@ final class DBusConnection {
             try receive(deadline: deadline)
             return nil
         }
-        defer { wipeInbox(upTo: length) }
+        var bytes = Array(inbox[..<length])
+        defer {
+            wipeInbox(upTo: length)
+            for index in bytes.indices { bytes[index] = 0 }
+        }
         do throws(DBusMessage.Malformed) {
-            return try DBusMessage.decode(Array(inbox[..<length]))
+            return try DBusMessage.decode(bytes)
         } catch {
             throw .broken("the session bus sent a malformed message (\(error.description))")
         }

@@ -1,4 +1,5 @@
 import Crypto
+import TestSupport
 import Testing
 
 @testable import CredentialCore
@@ -9,13 +10,6 @@ import Testing
 /// exchange with gnome-keyring is exercised by every keyring test.
 @Suite("Secret Service session: Diffie-Hellman, HKDF and AES-CBC")
 struct SecretSessionTests {
-    static func bytes(_ hex: String) -> [UInt8] {
-        stride(from: 0, to: hex.count, by: 2).map {
-            let start = hex.index(hex.startIndex, offsetBy: $0)
-            return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
-        }
-    }
-
     let exponent = Array(UInt8(1)...UInt8(32))
     let serverKey = Array(UInt8(0x40)...UInt8(0xA3))
 
@@ -31,7 +25,7 @@ struct SecretSessionTests {
         let session = SecretSession(path: "/org/freedesktop/secrets/session/1", algorithm: .dh(key))
         let plaintext = try session.decode(
             parameters: Array(UInt8(0)...UInt8(15)),
-            value: Self.bytes("2267bc077075f7a6d27da8d07d223334822af4add6dfeb894e35949bdf0dd8e4f8c88a977e53f3d0c6cca2bf3a1f25ed7a171525ec1281dc3c3799595646ad01"))
+            value: bytes(hex: "2267bc077075f7a6d27da8d07d223334822af4add6dfeb894e35949bdf0dd8e4f8c88a977e53f3d0c6cca2bf3a1f25ed7a171525ec1281dc3c3799595646ad01"))
         #expect(String(decoding: plaintext, as: UTF8.self) == #"{"OPENAI_API_KEY":null,"personal_access_token":"at-vector"}"#)
     }
 

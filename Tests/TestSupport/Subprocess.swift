@@ -330,3 +330,11 @@ public enum TestTokens {
             .map(String.init).joined()
     }
 }
+
+/// Bytes from a hex string ("00ff..."), for test vectors.
+public func bytes(hex: String) -> [UInt8] {
+    stride(from: 0, to: hex.count, by: 2).map {
+        let start = hex.index(hex.startIndex, offsetBy: $0)
+        return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
+    }
+}
