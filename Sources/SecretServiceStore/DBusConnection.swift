@@ -49,25 +49,24 @@ final class DBusConnection {
         var abstract: Bool
     }
 
-    /// The session bus's socket addresses, in the order to try them, or why there are none.
-    static func sessionBusAddresses(environment: [String: String]) -> Result<[SocketAddress], Failure> {
+    /// The session bus's socket addresses, in the order to try them; throws why there are none.
+    static func sessionBusAddresses(environment: [String: String]) throws(Failure) -> [SocketAddress] {
         guard let address = environment["DBUS_SESSION_BUS_ADDRESS"], !address.isEmpty else {
             if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
                 let path = runtime + "/bus"
                 var status = stat()
                 if stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK {
-                    return .success([SocketAddress(name: path, abstract: false)])
+                    return [SocketAddress(name: path, abstract: false)]
                 }
             }
-            return .failure(.unreachable(
-                "DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist"))
+            throw .unreachable("DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist")
         }
-        return parseAddresses(address)
+        return try parseAddresses(address)
     }
 
     /// Parses a D-Bus server address list ("unix:path=/run/user/1000/bus;unix:abstract=/tmp/dbus-x,guid=..."):
     /// its Unix-socket entries, values %-unescaped.
-    static func parseAddresses(_ list: String) -> Result<[SocketAddress], Failure> {
+    static func parseAddresses(_ list: String) throws(Failure) -> [SocketAddress] {
         var found: [SocketAddress] = []
         var others: [String] = []
         for entry in list.split(separator: ";") where !entry.isEmpty {
@@ -90,10 +89,10 @@ final class DBusConnection {
                 others.append("'\(transport):'")
             }
         }
-        guard found.isEmpty else { return .success(found) }
-        return .failure(.unreachable(
+        guard found.isEmpty else { return found }
+        throw .unreachable(
             "DBUS_SESSION_BUS_ADDRESS names no Unix socket this helper can use"
-                + (others.isEmpty ? "" : " (it names \(others.joined(separator: ", ")))")))
+                + (others.isEmpty ? "" : " (it names \(others.joined(separator: ", ")))"))
     }
 
     private static func unescape(_ text: Substring) -> String? {
@@ -200,7 +199,9 @@ final class DBusConnection {
     /// `deadline`. A call that cannot be encoded (an object path that is not one, say) is not sent.
     func call(_ calls: [DBusMessage], deadline: SecretServiceConnection.Deadline) throws(Failure) -> [Outcome] {
         var outcomes: [Outcome?] = Array(repeating: nil, count: calls.count)
-        var waiting: [UInt32: Int] = [:]  // serial -> index in calls (-1: Hello)
+        // (serial, index in calls; -1: Hello). A list, not a dictionary: a handful of entries, and a new Dictionary
+        // type costs the Swift runtime a scan of every protocol conformance in the binary.
+        var waiting: [(serial: UInt32, index: Int)] = []
         var wire: [UInt8] = []
         defer { for index in wire.indices { wire[index] = 0 } }
         if helloPending {
@@ -211,7 +212,7 @@ final class DBusConnection {
             var message = hello
             message.serial = lastSerial
             wire += (try? message.encoded()) ?? []
-            waiting[lastSerial] = -1
+            waiting.append((lastSerial, -1))
             helloPending = false
         }
         for (index, call) in calls.enumerated() {
@@ -222,7 +223,7 @@ final class DBusConnection {
                 var bytes = try message.encoded()
                 wire += bytes
                 for i in bytes.indices { bytes[i] = 0 }
-                waiting[lastSerial] = index
+                waiting.append((lastSerial, index))
             } catch {
                 outcomes[index] = .notSent(error.description)
             }
@@ -233,7 +234,8 @@ final class DBusConnection {
         while !waiting.isEmpty {
             guard let message = try nextMessage(deadline: deadline) else { continue }
             guard message.kind == .methodReturn || message.kind == .error, let serial = message.replySerial,
-                  let index = waiting.removeValue(forKey: serial) else { continue }  // a signal, or a late reply
+                  let position = waiting.firstIndex(where: { $0.serial == serial }) else { continue }  // a signal, or a late reply
+            let index = waiting.remove(at: position).index
             if index == -1 {
                 guard message.kind == .methodReturn, let name = message.body.first?.stringValue else {
                     throw .broken("the session bus refused Hello (\(message.errorName ?? "no name"))")

@@ -288,11 +288,12 @@ public struct DBusMessage: Equatable, Sendable {
 
         var message = DBusMessage(kind: kind, flags: flags, serial: serial)
         var signature = ""
-        var seen: Set<UInt8> = []
+        var seen = [Bool](repeating: false, count: 256)  // (a Set would cost a run-time conformance lookup)
         for field in fields {
             guard case .structure(let parts) = field, parts.count == 2, case .byte(let code) = parts[0],
                   case .variant(let value) = parts[1] else { throw Malformed("a header field is not (yv)") }
-            guard seen.insert(code).inserted else { throw Malformed("header field \(code) appears twice") }
+            guard !seen[Int(code)] else { throw Malformed("header field \(code) appears twice") }
+            seen[Int(code)] = true
             switch (code, value) {
             case (1, .objectPath(let text)): message.path = text
             case (2, .string(let text)): message.interface = text
@@ -358,14 +359,21 @@ enum DBusSignature {
         return try end(utf8, index, &arrays, &structures)
     }
 
-    private static let basic = Set("ybnqiuxtdhsog".utf8)
+    private static func isBasic(_ code: UInt8) -> Bool {
+        switch code {
+        case UInt8(ascii: "y"), UInt8(ascii: "b"), UInt8(ascii: "n"), UInt8(ascii: "q"), UInt8(ascii: "i"),
+            UInt8(ascii: "u"), UInt8(ascii: "x"), UInt8(ascii: "t"), UInt8(ascii: "d"), UInt8(ascii: "h"),
+            UInt8(ascii: "s"), UInt8(ascii: "o"), UInt8(ascii: "g"): true
+        default: false
+        }
+    }
 
     private static func end(_ utf8: String.UTF8View, _ start: String.UTF8View.Index, _ arrays: inout Int,
                             _ structures: inout Int) throws(DBusMessage.Malformed) -> String.UTF8View.Index {
         guard start < utf8.endIndex else { throw DBusMessage.Malformed("a signature ends early") }
         let code = utf8[start]
         let next = utf8.index(after: start)
-        if basic.contains(code) || code == UInt8(ascii: "v") { return next }
+        if isBasic(code) || code == UInt8(ascii: "v") { return next }
         switch code {
         case UInt8(ascii: "a"):
             arrays += 1
@@ -376,7 +384,7 @@ enum DBusSignature {
                 structures += 1
                 defer { structures -= 1 }
                 let keyStart = utf8.index(after: next)
-                guard keyStart < utf8.endIndex, basic.contains(utf8[keyStart]) else {
+                guard keyStart < utf8.endIndex, isBasic(utf8[keyStart]) else {
                     throw DBusMessage.Malformed("a dictionary key is not a basic type")
                 }
                 let valueStart = utf8.index(after: keyStart)

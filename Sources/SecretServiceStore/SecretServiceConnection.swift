@@ -55,17 +55,16 @@ final class SecretServiceConnection {
     static func open(environment: [String: String], deadline: Deadline) throws(HelperError) -> SecretServiceConnection {
         let phase = "connecting to the session bus"
         let addresses: [DBusConnection.SocketAddress]
-        switch DBusConnection.sessionBusAddresses(environment: environment) {
-        case .success(let found):
-            addresses = found
-        case .failure where (environment["DBUS_SESSION_BUS_ADDRESS"] ?? "").isEmpty:
+        do throws(DBusConnection.Failure) {
+            addresses = try DBusConnection.sessionBusAddresses(environment: environment)
+        } catch where (environment["DBUS_SESSION_BUS_ADDRESS"] ?? "").isEmpty {
             throw HelperError(
                 .unavailable,
                 "No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist, so "
                     + "no keyring is reachable. Run inside a desktop session or under `dbus-run-session`.",
                 reason: "no D-Bus session bus")
-        case .failure(let failure):
-            throw convert(failure, deadline: deadline, phase: phase)
+        } catch {
+            throw convert(error, deadline: deadline, phase: phase)
         }
         let started = Deadline.nowMilliseconds()
         do throws(DBusConnection.Failure) {
@@ -328,10 +327,17 @@ final class SecretServiceConnection {
 
     /// A call's reply values, or what went wrong with it.
     struct Reply {
-        fileprivate var result: Result<[DBusValue], HelperError>
+        private var body: [DBusValue] = []
+        private var error: HelperError?
+
+        init(_ body: [DBusValue]) { self.body = body }
+        init(failure: HelperError) { error = failure }
 
         /// The reply's values (as many as its signature has), or the call's error.
-        func values() throws(HelperError) -> [DBusValue] { try result.get() }
+        func values() throws(HelperError) -> [DBusValue] {
+            if let error { throw error }
+            return body
+        }
 
         /// The object path at `index`.
         func path(_ index: Int) throws(HelperError) -> String { try values()[index].stringValue ?? "/" }
@@ -356,22 +362,22 @@ final class SecretServiceConnection {
             switch outcome {
             case .notSent(let why):
                 failed += 1
-                return Reply(result: .failure(HelperError(
+                return Reply(failure: HelperError(
                     .unavailable, "The Secret Service call could not be made while \(phase) (\(why)).",
-                    reason: "the Secret Service failed")))
+                    reason: "the Secret Service failed"))
             case .reply(let message) where message.kind == .error:
                 failed += 1
-                return Reply(result: .failure(SecretServiceErrors.convert(
-                    errorName: message.errorName ?? "", message: message.errorText, phase: phase)))
+                return Reply(failure: SecretServiceErrors.convert(
+                    errorName: message.errorName ?? "", message: message.errorText, phase: phase))
             case .reply(let message):
                 guard message.bodySignature == call.replySignature else {
                     failed += 1
-                    return Reply(result: .failure(HelperError(
+                    return Reply(failure: HelperError(
                         .unavailable,
                         "The Secret Service answered with a reply of type '\(message.bodySignature)' (expected "
-                            + "'\(call.replySignature)') while \(phase).", reason: "the Secret Service failed")))
+                            + "'\(call.replySignature)') while \(phase).", reason: "the Secret Service failed"))
                 }
-                return Reply(result: .success(message.body))
+                return Reply(message.body)
             }
         }
         Trace.shared.log(
