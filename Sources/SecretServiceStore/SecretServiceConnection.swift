@@ -349,13 +349,24 @@ final class SecretServiceConnection {
     private func batch(_ phase: String, _ calls: [DBusCall]) throws(HelperError) -> [Reply] {
         guard deadline.remaining > 0 else { throw Self.timeoutError(deadline, phase: phase) }
         let started = Deadline.nowMilliseconds()
-        let outcomes: [DBusConnection.Outcome]
-        do throws(DBusConnection.Failure) {
-            outcomes = try bus.call(calls.map(\.message), deadline: deadline)
-        } catch {
-            Trace.shared.log("secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, "
-                + (error == .timedOut ? "timed out" : "connection failed"))
-            throw Self.convert(error, deadline: deadline, phase: phase)
+        var outcomes: [DBusConnection.Outcome]
+        var attempt = 1
+        while true {
+            do throws(DBusConnection.Failure) {
+                outcomes = try bus.call(calls.map(\.message), deadline: deadline)
+            } catch {
+                Trace.shared.log("secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, "
+                    + (error == .timedOut ? "timed out" : "connection failed"))
+                throw Self.convert(error, deadline: deadline, phase: phase)
+            }
+            // gnome-keyring answers a method of its own with "Method X is not implemented" (GDBus's words for a
+            // handler that gave up) when it could not set up its per-client state for this connection in time:
+            // seen once in thousands of calls under load. Such a batch is sent once more, after a short pause and
+            // within the deadline; anything else is answered as it came.
+            guard attempt == 1, outcomes.contains(where: Self.isTransientRefusal), deadline.remaining > 100 else { break }
+            Trace.shared.log("secret-service: \(phase): the provider refused a method of its own; sending the calls again")
+            attempt += 1
+            usleep(50_000)
         }
         var failed = 0
         let replies = zip(calls, outcomes).map { call, outcome -> Reply in
@@ -384,6 +395,15 @@ final class SecretServiceConnection {
             "secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, \(calls.count) call(s), "
                 + (failed == 0 ? "ok" : "\(failed) failed"))
         return replies
+    }
+
+    /// An UnknownMethod error from the provider for a method the Secret Service specification defines, in GDBus's
+    /// wording for a handler that returned without answering (see `batch`).
+    private static func isTransientRefusal(_ outcome: DBusConnection.Outcome) -> Bool {
+        guard case .reply(let message) = outcome, message.kind == .error,
+              message.errorName == "org.freedesktop.DBus.Error.UnknownMethod" else { return false }
+        return message.errorText.hasPrefix("Method ") && message.errorText.contains(" is not implemented on interface "
+            + "org.freedesktop.Secret.")
     }
 
     private static func convert(_ failure: DBusConnection.Failure, deadline: Deadline, phase: String) -> HelperError {

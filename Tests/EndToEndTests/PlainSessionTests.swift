@@ -34,4 +34,27 @@ struct PlainSessionTests {
         #expect(logout.status == 0, "\(logout)")
         #expect(try sandbox.codexItems().isEmpty)
     }
+
+    /// gnome-keyring sometimes answers a method of its own with "not implemented" when its per-client state is not
+    /// ready: the helper sends the calls once more; a provider that keeps refusing gets the same error as before.
+    @Test func aMethodRefusedOnceIsSentAgain() throws {
+        let sandbox = try KeyringSandbox(.refuseFirstSearch)
+        let home = try sandbox.makeCodexHome()
+        let strict = ["CODEX_CREDENTIAL_BACKEND": "secret-service", "CODEX_HOME": home]
+        let login = try helper(["login", "--with-access-token", "--verbose"], in: sandbox,
+                               stdin: .text(TestTokens.personal()), environment: strict)
+        #expect(login.status == 0, "\(login)")
+        #expect(login.err.contains("the provider refused a method of its own; sending the calls again"), "\(login.err)")
+        #expect(try sandbox.codexItems().count == 1)
+    }
+
+    @Test func aMethodRefusedEveryTimeIsAnError() throws {
+        let sandbox = try KeyringSandbox(.refuseEverySearch)
+        let home = try sandbox.makeCodexHome()
+        let strict = ["CODEX_CREDENTIAL_BACKEND": "secret-service", "CODEX_HOME": home]
+        let get = try helper(["get", "--verbose"], in: sandbox, environment: strict)
+        #expect(get.status == 69, "\(get)")
+        #expect(get.err.contains("Method SearchItems is not implemented"), "\(get.err)")
+        #expect(get.err.components(separatedBy: "sending the calls again").count == 2, "one retry: \(get.err)")
+    }
 }

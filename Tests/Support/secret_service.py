@@ -15,6 +15,10 @@
   secret_service.py confirm-delete             the same, but deleting an item needs a prompt answered first (as
                                                KeePassXC can be set to): Delete returns a prompt whose Prompt call
                                                deletes the item and emits Completed; Dismiss emits it dismissed
+  secret_service.py refuse-first-search        plain-only, but answers its first SearchItems as gnome-keyring does
+                                               when its per-client state is missing: UnknownMethod, "Method
+                                               SearchItems is not implemented on interface ..."
+  secret_service.py refuse-every-search        the same for every SearchItems
 
 Uses Debian's /usr/bin/python3 (python3-dbus). Talks to DBUS_SESSION_BUS_ADDRESS.
 """
@@ -133,7 +137,7 @@ def hang(answer_with_error=False):
     GLib.MainLoop().run()
 
 
-def plain_only(confirm_delete=False):
+def plain_only(confirm_delete=False, refuse_searches=0):
     # A small but real Secret Service: one unlocked collection, items with attributes, label and secret, the plain
     # session algorithm only. Enough for the helper's login/get/store/erase and for the `items` inspector.
     import dbus.service
@@ -263,6 +267,12 @@ def plain_only(confirm_delete=False):
 
         @dbus.service.method(SERVICE_IFACE, in_signature="a{ss}", out_signature="aoao")
         def SearchItems(self, attributes):
+            nonlocal refuse_searches
+            if refuse_searches != 0:
+                refuse_searches -= 1
+                raise dbus.exceptions.DBusException(
+                    "Method SearchItems is not implemented on interface " + SERVICE_IFACE,
+                    name="org.freedesktop.DBus.Error.UnknownMethod")
             wanted = {str(k): str(v) for k, v in attributes.items()}
             found = [dbus.ObjectPath(p) for p, item in sorted(items_by_path.items())
                      if all(item.attributes.get(k) == v for k, v in wanted.items())]
@@ -293,6 +303,10 @@ def main(argv):
         return plain_only()
     if command == "confirm-delete":
         return plain_only(confirm_delete=True)
+    if command == "refuse-first-search":
+        return plain_only(refuse_searches=1)
+    if command == "refuse-every-search":
+        return plain_only(refuse_searches=-1)
     bus = dbus.SessionBus()
     if command == "wait-ready":
         return wait_ready(bus)

@@ -18,6 +18,9 @@ public final class KeyringSandbox: @unchecked Sendable {
         case plainOnly
         /// The same, asking for a prompt to be answered before it deletes an item (see secret_service.py).
         case confirmDelete
+        /// plain-only, refusing its first SearchItems (or every one) as gnome-keyring sometimes does.
+        case refuseFirstSearch
+        case refuseEverySearch
     }
 
     public static let password = "sandbox-password"
@@ -45,6 +48,8 @@ public final class KeyringSandbox: @unchecked Sendable {
             case .failing: try startTestDouble("fail")
             case .plainOnly: try startTestDouble("plain-only")
             case .confirmDelete: try startTestDouble("confirm-delete")
+            case .refuseFirstSearch: try startTestDouble("refuse-first-search")
+            case .refuseEverySearch: try startTestDouble("refuse-every-search")
             }
         } catch {
             stop()
