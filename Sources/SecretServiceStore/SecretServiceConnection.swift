@@ -67,13 +67,38 @@ final class SecretServiceConnection {
             throw convert(error, deadline: deadline, phase: phase)
         }
         let started = Deadline.nowMilliseconds()
+        let connection: SecretServiceConnection
         do throws(DBusConnection.Failure) {
             let bus = try DBusConnection.open(addresses, deadline: deadline)
             Trace.shared.log("secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, ok")
-            return SecretServiceConnection(bus: bus, deadline: deadline)
+            connection = SecretServiceConnection(bus: bus, deadline: deadline)
         } catch {
             Trace.shared.log("secret-service: \(phase): \(Deadline.nowMilliseconds() - started) ms, failed")
             throw convert(error, deadline: deadline, phase: phase)
+        }
+        try connection.greet()
+        return connection
+    }
+
+    /// The first round trip to the provider reads a property of the service, as libsecret's proxy does first, and
+    /// only then come the calls that act for this connection. gnome-keyring sets up its state for a new connection
+    /// in an idle callback that it schedules for each incoming message; a connection whose first messages are
+    /// SearchItems and OpenSession can be served before that state exists, and then gnome-keyring refuses the
+    /// search ("not implemented") and, for OpenSession, crashes (an OpenSession reply built from nothing): seen in
+    /// this project's concurrency tests. A property read needs no such state, and once its reply is here the state
+    /// has been set up. Only a missing provider or no answer ends the command here; any other error is left for
+    /// the calls that follow to meet.
+    private func greet() throws(HelperError) {
+        let call = DBusCall(Self.servicePath, Self.propertiesInterface, "Get",
+                            [.string(Self.serviceInterface), .string("Collections")], "v")
+        do throws(HelperError) {
+            _ = try batch("greeting the Secret Service", [call])[0].values()
+        } catch where error.code == .timeout || error.reason == SecretServiceErrors.noProviderReason
+            || error.reason == "the session bus is unreachable"
+        {
+            throw error
+        } catch {
+            Trace.shared.log("secret-service: the provider did not answer the greeting (\(error.reason ?? "an error")); going on")
         }
     }
 

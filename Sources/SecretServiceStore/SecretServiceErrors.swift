@@ -6,6 +6,8 @@ import CredentialCore
 enum SecretServiceErrors {
     /// The reason of the error for a method or algorithm the provider does not support (a session falls back to plain).
     static let notSupportedReason = "the Secret Service does not support it"
+    /// The reason of the error for a bus on which nothing owns org.freedesktop.secrets.
+    static let noProviderReason = "no Secret Service provider"
 
     /// An error reply: its name (org.freedesktop.DBus.Error.*, org.freedesktop.Secret.Error.*) and its text.
     static func convert(errorName name: String, message: String, phase: String) -> HelperError {
@@ -18,7 +20,7 @@ enum SecretServiceErrors {
                 .unavailable,
                 "No Secret Service provider on the session bus: nothing owns org.freedesktop.secrets and none "
                     + "could be started. Install and start gnome-keyring (or KeePassXC with its Secret Service "
-                    + "integration).", reason: "no Secret Service provider")
+                    + "integration).", reason: noProviderReason)
         case dbus + "NoReply", dbus + "Timeout", dbus + "TimedOut":
             return HelperError(.timeout, "The Secret Service did not reply while \(phase)\(detail).", reason: "the Secret Service timed out")
         case dbus + "NotSupported":
@@ -72,7 +74,7 @@ enum SecretServiceErrors {
                     .unavailable,
                     "No Secret Service provider on the session bus: nothing owns org.freedesktop.secrets and none "
                         + "could be started. Install and start gnome-keyring (or KeePassXC with its Secret Service "
-                        + "integration).", reason: "no Secret Service provider")
+                        + "integration).", reason: noProviderReason)
             case G_DBUS_ERROR_NO_REPLY, G_DBUS_ERROR_TIMEOUT, G_DBUS_ERROR_TIMED_OUT:
                 return HelperError(.timeout, "The Secret Service did not reply while \(phase)\(detail).", reason: "the Secret Service timed out")
             case G_DBUS_ERROR_NOT_SUPPORTED:
