@@ -94,7 +94,7 @@ let package = Package(
             dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.swiftLanguageMode(.v5)] + libsecretSwiftSettings),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport"],
+            name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport", "CSystemShims"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -10,6 +10,7 @@
 // From <linux/keyctl.h>, which not every libc's headers include.
 #define CSYSTEM_KEY_SPEC_SESSION_KEYRING -3
 #define CSYSTEM_KEYCTL_GET_KEYRING_ID 0
+#define CSYSTEM_KEYCTL_DESCRIBE 6
 #define CSYSTEM_KEYCTL_SETPERM 5
 #define CSYSTEM_KEYCTL_SEARCH 10
 #define CSYSTEM_KEYCTL_READ 11
@@ -29,6 +30,10 @@ int32_t csystem_key_session_keyring(void) {
 int32_t csystem_key_find(int32_t keyring, const char *description) {
     long id = syscall(SYS_keyctl, CSYSTEM_KEYCTL_SEARCH, keyring, "user", description, 0);
     return id < 0 ? -1 : (int32_t)id;
+}
+
+long csystem_key_describe(int32_t key, char *buffer, size_t length) {
+    return syscall(SYS_keyctl, CSYSTEM_KEYCTL_DESCRIBE, key, buffer, length);
 }
 
 long csystem_key_read(int32_t key, void *buffer, size_t length) {

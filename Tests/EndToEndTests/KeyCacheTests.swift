@@ -1,3 +1,4 @@
+import CSystemShims
 import CredentialCore
 import Foundation
 import TestSupport
@@ -9,12 +10,21 @@ import Testing
 struct KeyCacheTests {
     let passphrase = "correct horse battery staple"
 
-    /// The /proc/keys line of the cache entry for `home`'s sealed file, if the kernel lists one.
-    func cacheEntry(_ home: String) -> String? {
+    /// The cache entry for `home`'s sealed file as this process finds it (it possesses the same session or
+    /// user-session keyring as the helpers it runs): its permissions and payload length, or nil when there is none.
+    /// (Not /proc/keys, whose list of possessed keys comes and goes once the user-session keyring holds many keys.)
+    func cacheEntry(_ home: String) -> (permissions: UInt32, length: Int)? {
         let description = "codex-credential-helper:file-key:"
             + hexString(CredentialCore.SHA256.hash(Array((home + "/credentials.sealed").utf8)).prefix(16))
-        let keys = (try? String(contentsOfFile: "/proc/keys", encoding: .utf8)) ?? ""
-        return keys.split(separator: "\n").first { $0.contains(description + ":") }.map(String.init)
+        let keyring = csystem_key_session_keyring()
+        guard keyring >= 0 else { return nil }
+        let key = csystem_key_find(keyring, description)
+        guard key >= 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard csystem_key_describe(key, &buffer, buffer.count) > 0 else { return nil }
+        let fields = String(cString: buffer).split(separator: ";")
+        guard fields.count >= 4, let permissions = UInt32(fields[3], radix: 16) else { return nil }
+        return (permissions, csystem_key_read(key, nil, 0))
     }
 
     func login(_ home: String, in sandbox: KeyringSandbox, token: String, extra: [String: String] = [:]) throws
@@ -48,9 +58,9 @@ struct KeyCacheTests {
             return
         }
         #expect(stored.err.contains("cached the derived key in the kernel keyring for 900 s"), "\(stored.err)")
-        let entry = try #require(cacheEntry(home), "no cache entry in /proc/keys")
-        #expect(entry.contains(" 3f000000 "), "readable by its possessors only: \(entry)")
-        #expect(entry.hasSuffix(": 97"), "salt and parameters hash, key, passphrase tag: \(entry)")
+        let entry = try #require(cacheEntry(home), "no cache entry in the session keyring")
+        #expect(entry.permissions == 0x3f00_0000, "readable by its possessors only: \(String(entry.permissions, radix: 16))")
+        #expect(entry.length == 97, "salt and parameters hash, key, passphrase tag: \(entry.length) bytes")
 
         // Repeated gets: the cached key, no scrypt.
         for _ in 0..<2 {

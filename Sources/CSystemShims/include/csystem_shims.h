@@ -31,6 +31,10 @@ int32_t csystem_key_session_keyring(void);
 /// (ENOKEY: none; EKEYEXPIRED: timed out; EKEYREVOKED).
 int32_t csystem_key_find(int32_t keyring, const char *description);
 
+/// Copies up to `length` bytes of the key's description, "type;uid;gid;perm;description" (perm in hex), with its NUL;
+/// returns the full length, or -1 with errno. (The tests check a cache entry's permissions with it.)
+long csystem_key_describe(int32_t key, char *buffer, size_t length);
+
 /// Copies up to `length` bytes of the key's payload; returns the payload's full length, or -1 with errno.
 long csystem_key_read(int32_t key, void *buffer, size_t length);
 
