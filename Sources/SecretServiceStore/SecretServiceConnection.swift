@@ -94,7 +94,7 @@ final class SecretServiceConnection {
         do throws(HelperError) {
             _ = try batch("greeting the Secret Service", [call])[0].values()
         } catch where error.code == .timeout || error.reason == SecretServiceErrors.noProviderReason
-            || error.reason == "the session bus is unreachable"
+            || error.reason == SecretServiceErrors.unreachableReason
         {
             throw error
         } catch {
@@ -439,7 +439,7 @@ final class SecretServiceConnection {
             return HelperError(
                 .unavailable,
                 "Cannot reach the D-Bus session bus while \(phase) (\(detail)); no keyring is available. Run inside "
-                    + "a desktop session or `dbus-run-session`.", reason: "the session bus is unreachable")
+                    + "a desktop session or `dbus-run-session`.", reason: SecretServiceErrors.unreachableReason)
         }
     }
 
@@ -466,9 +466,7 @@ final class SecretServiceConnection {
         if let error {
             defer { ccs_error_free(error) }
             if fired { throw timeoutError(deadline, phase: phase) }
-            throw SecretServiceErrors.convert(
-                domain: error.pointee.domain, code: error.pointee.code,
-                message: error.pointee.message.map { String(cString: $0) } ?? "", phase: phase)
+            throw SecretServiceErrors.convert(error, phase: phase)
         }
         if fired { throw timeoutError(deadline, phase: phase) }
         guard let result else {

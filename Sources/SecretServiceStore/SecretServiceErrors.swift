@@ -8,6 +8,8 @@ enum SecretServiceErrors {
     static let notSupportedReason = "the Secret Service does not support it"
     /// The reason of the error for a bus on which nothing owns org.freedesktop.secrets.
     static let noProviderReason = "no Secret Service provider"
+    /// The reason of the error for a session bus that cannot be reached (or that went away).
+    static let unreachableReason = "the session bus is unreachable"
 
     /// An error reply: its name (org.freedesktop.DBus.Error.*, org.freedesktop.Secret.Error.*) and its text.
     static func convert(errorName name: String, message: String, phase: String) -> HelperError {
@@ -33,7 +35,7 @@ enum SecretServiceErrors {
             return HelperError(
                 .unavailable,
                 "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available.",
-                reason: "the session bus is unreachable")
+                reason: unreachableReason)
         case "org.freedesktop.Secret.Error.IsLocked":
             return HelperError(
                 .locked, "The keyring is locked while \(phase); unlock it (log in to the desktop) and retry.",
@@ -45,11 +47,15 @@ enum SecretServiceErrors {
         }
     }
 
-    /// A GError from libsecret (running a prompt).
-    static func convert(domain: GQuark, code: Int32, message: String, phase: String) -> HelperError {
+    /// A GError from libsecret (running a prompt): GIO's own failures here, and everything else by its D-Bus
+    /// error name, as `convert(errorName:)` reads the replies to the helper's own calls.
+    static func convert(_ error: UnsafeMutablePointer<GError>, phase: String) -> HelperError {
+        let name = ccs_error_dbus_name_stripping(error)
+        defer { ccs_free(name) }
+        let message = error.pointee.message.map { String(cString: $0) } ?? ""
         let detail = message.isEmpty ? "" : " (\(message))"
-        if domain == ccs_io_error_quark() {
-            switch GIOErrorEnum(rawValue: UInt32(code)) {
+        if error.pointee.domain == ccs_io_error_quark() {
+            switch GIOErrorEnum(rawValue: UInt32(error.pointee.code)) {
             case G_IO_ERROR_CANCELLED, G_IO_ERROR_TIMED_OUT:
                 return HelperError(.timeout, "The Secret Service did not answer in time while \(phase)\(detail).", reason: "the Secret Service timed out")
             case G_IO_ERROR_PERMISSION_DENIED:
@@ -59,51 +65,13 @@ enum SecretServiceErrors {
                 return HelperError(
                     .unavailable,
                     "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available. Run inside "
-                        + "a desktop session or `dbus-run-session`.", reason: "the session bus is unreachable")
+                        + "a desktop session or `dbus-run-session`.", reason: unreachableReason)
+            case G_IO_ERROR_DBUS_ERROR:
+                break  // an error reply GDBus has no domain for: read by its name below
             default:
-                break
-            }
-        } else if domain == ccs_dbus_error_quark() {
-            switch GDBusError(rawValue: UInt32(code)) {
-            case G_DBUS_ERROR_SERVICE_UNKNOWN, G_DBUS_ERROR_NAME_HAS_NO_OWNER, G_DBUS_ERROR_SPAWN_EXEC_FAILED,
-                G_DBUS_ERROR_SPAWN_FORK_FAILED, G_DBUS_ERROR_SPAWN_CHILD_EXITED, G_DBUS_ERROR_SPAWN_CHILD_SIGNALED,
-                G_DBUS_ERROR_SPAWN_FAILED, G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND, G_DBUS_ERROR_SPAWN_SERVICE_INVALID,
-                G_DBUS_ERROR_SPAWN_FILE_INVALID, G_DBUS_ERROR_SPAWN_NO_MEMORY, G_DBUS_ERROR_SPAWN_PERMISSIONS_INVALID,
-                G_DBUS_ERROR_SPAWN_SETUP_FAILED, G_DBUS_ERROR_SPAWN_CONFIG_INVALID:
-                return HelperError(
-                    .unavailable,
-                    "No Secret Service provider on the session bus: nothing owns org.freedesktop.secrets and none "
-                        + "could be started. Install and start gnome-keyring (or KeePassXC with its Secret Service "
-                        + "integration).", reason: noProviderReason)
-            case G_DBUS_ERROR_NO_REPLY, G_DBUS_ERROR_TIMEOUT, G_DBUS_ERROR_TIMED_OUT:
-                return HelperError(.timeout, "The Secret Service did not reply while \(phase)\(detail).", reason: "the Secret Service timed out")
-            case G_DBUS_ERROR_NOT_SUPPORTED:
-                return HelperError(
-                    .unavailable, "The Secret Service does not support what was asked while \(phase)\(detail).",
-                    reason: notSupportedReason)
-            case G_DBUS_ERROR_ACCESS_DENIED, G_DBUS_ERROR_AUTH_FAILED:
-                return HelperError(.locked, "The Secret Service refused access while \(phase)\(detail).", reason: "access refused")
-            case G_DBUS_ERROR_NO_SERVER, G_DBUS_ERROR_DISCONNECTED, G_DBUS_ERROR_FILE_NOT_FOUND,
-                G_DBUS_ERROR_BAD_ADDRESS, G_DBUS_ERROR_NO_NETWORK:
-                return HelperError(
-                    .unavailable,
-                    "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available.",
-                    reason: "the session bus is unreachable")
-            default:
-                break
-            }
-        } else if domain == ccs_secret_error_quark() {
-            switch SecretError(rawValue: UInt32(code)) {
-            case SECRET_ERROR_IS_LOCKED:
-                return HelperError(
-                    .locked, "The keyring is locked while \(phase); unlock it (log in to the desktop) and retry.",
-                    reason: "the keyring is locked")
-            case SECRET_ERROR_NO_SUCH_OBJECT:
-                return HelperError(.notFound, "The keyring item vanished while \(phase).")
-            default:
-                break
+                return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).", reason: "the Secret Service failed")
             }
         }
-        return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).", reason: "the Secret Service failed")
+        return convert(errorName: name.map { String(cString: $0) } ?? "", message: message, phase: phase)
     }
 }

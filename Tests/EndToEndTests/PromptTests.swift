@@ -38,4 +38,18 @@ struct PromptTests {
         #expect(answered.out.contains("file=libsecret-1.so.0 [0];  dynamically loaded by"), "\(answered.out.suffix(2000))")
         #expect(try sandbox.codexItems().isEmpty)
     }
+
+    /// A prompt that fails: libsecret's error is read by its D-Bus name, as the replies to the helper's own calls are.
+    @Test func aFailingPromptGivesTheProvidersErrorAndDeletesNothing() throws {
+        let sandbox = try KeyringSandbox(.confirmDeleteFails)
+        let home = try sandbox.makeCodexHome()
+        let strict = ["CODEX_CREDENTIAL_BACKEND": "secret-service", "CODEX_HOME": home]
+        let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()),
+                               environment: strict)
+        #expect(login.status == 0, "\(login)")
+        let failed = try onTerminal(["logout"], in: sandbox, environment: strict.merging(["DISPLAY": ":99"]) { $1 })
+        #expect(failed.status == 77, "\(failed)")
+        #expect(failed.out.contains("The keyring is locked while waiting for the prompt"), "\(failed.out)")
+        #expect(try sandbox.codexItems().count == 1)
+    }
 }

@@ -15,6 +15,8 @@
   secret_service.py confirm-delete             the same, but deleting an item needs a prompt answered first (as
                                                KeePassXC can be set to): Delete returns a prompt whose Prompt call
                                                deletes the item and emits Completed; Dismiss emits it dismissed
+  secret_service.py confirm-delete-fails        the same, but the prompt fails: Prompt answers
+                                               org.freedesktop.Secret.Error.IsLocked
   secret_service.py refuse-first-search        plain-only, but answers its first SearchItems as gnome-keyring does
                                                when its per-client state is missing: UnknownMethod, "Method
                                                SearchItems is not implemented on interface ..."
@@ -137,7 +139,7 @@ def hang(answer_with_error=False):
     GLib.MainLoop().run()
 
 
-def plain_only(confirm_delete=False, refuse_searches=0):
+def plain_only(confirm_delete=False, refuse_searches=0, prompt_fails=False):
     # A small but real Secret Service: one unlocked collection, items with attributes, label and secret, the plain
     # session algorithm only. Enough for the helper's login/get/store/erase and for the `items` inspector.
     import dbus.service
@@ -218,6 +220,9 @@ def plain_only(confirm_delete=False, refuse_searches=0):
 
         @dbus.service.method(PROMPT_IFACE, in_signature="s")
         def Prompt(self, window_id):
+            if prompt_fails:
+                raise dbus.exceptions.DBusException("the collection is locked",
+                                                    name="org.freedesktop.Secret.Error.IsLocked")
             # Answered at once, as if a person had confirmed, after the reply (libsecret waits for the signal).
             def complete():
                 self.item.delete()
@@ -303,6 +308,8 @@ def main(argv):
         return plain_only()
     if command == "confirm-delete":
         return plain_only(confirm_delete=True)
+    if command == "confirm-delete-fails":
+        return plain_only(confirm_delete=True, prompt_fails=True)
     if command == "refuse-first-search":
         return plain_only(refuse_searches=1)
     if command == "refuse-every-search":

@@ -18,6 +18,8 @@ public final class KeyringSandbox: @unchecked Sendable {
         case plainOnly
         /// The same, asking for a prompt to be answered before it deletes an item (see secret_service.py).
         case confirmDelete
+        /// The same, with a prompt that fails (IsLocked).
+        case confirmDeleteFails
         /// plain-only, refusing its first SearchItems (or every one) as gnome-keyring sometimes does.
         case refuseFirstSearch
         case refuseEverySearch
@@ -48,6 +50,7 @@ public final class KeyringSandbox: @unchecked Sendable {
             case .failing: try startTestDouble("fail")
             case .plainOnly: try startTestDouble("plain-only")
             case .confirmDelete: try startTestDouble("confirm-delete")
+            case .confirmDeleteFails: try startTestDouble("confirm-delete-fails")
             case .refuseFirstSearch: try startTestDouble("refuse-first-search")
             case .refuseEverySearch: try startTestDouble("refuse-every-search")
             }

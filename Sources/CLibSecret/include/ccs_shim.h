@@ -26,7 +26,8 @@
 #define CCS_API(X) \
     X(secret_service_get_type) X(secret_service_open_sync) X(secret_service_unlock_dbus_paths_sync) \
     X(secret_service_prompt_at_dbus_path_sync) X(secret_error_get_quark) \
-    X(g_io_error_quark) X(g_dbus_error_quark) \
+    X(g_io_error_quark) X(g_dbus_error_get_remote_error) X(g_dbus_error_encode_gerror) \
+    X(g_dbus_error_strip_remote_error) \
     X(g_cancellable_new) X(g_cancellable_cancel) X(g_object_ref) X(g_object_unref) \
     X(g_free) X(g_strfreev) X(g_error_free) X(g_malloc0) X(g_malloc0_n) X(g_get_monotonic_time) X(g_variant_unref) \
     X(g_mutex_init) X(g_mutex_lock) X(g_mutex_unlock) X(g_mutex_clear) \
@@ -50,7 +51,9 @@ int ccs_load(const char **problem);
 #define secret_service_prompt_at_dbus_path_sync (ccs_api.secret_service_prompt_at_dbus_path_sync)
 #define secret_error_get_quark (ccs_api.secret_error_get_quark)
 #define g_io_error_quark (ccs_api.g_io_error_quark)
-#define g_dbus_error_quark (ccs_api.g_dbus_error_quark)
+#define g_dbus_error_get_remote_error (ccs_api.g_dbus_error_get_remote_error)
+#define g_dbus_error_encode_gerror (ccs_api.g_dbus_error_encode_gerror)
+#define g_dbus_error_strip_remote_error (ccs_api.g_dbus_error_strip_remote_error)
 #define g_cancellable_new (ccs_api.g_cancellable_new)
 #define g_cancellable_cancel (ccs_api.g_cancellable_cancel)
 #define g_object_ref (ccs_api.g_object_ref)
@@ -95,12 +98,21 @@ static inline gboolean ccs_prompt_sync(SecretService *service, const gchar *prom
 // MARK: - Error domains (macros in C, so Swift cannot see them)
 
 static inline GQuark ccs_io_error_quark(void) { return G_IO_ERROR; }
-static inline GQuark ccs_dbus_error_quark(void) { return G_DBUS_ERROR; }
 static inline GQuark ccs_secret_error_quark(void) { return SECRET_ERROR; }
+
+// The D-Bus error name of a GError (free with g_free): the remote one it carries, or the one its domain registered
+// (GDBus's own, libsecret's org.freedesktop.Secret.Error.*); then the message without GDBus's "GDBus.Error:name: ".
+static inline gchar *ccs_error_dbus_name_stripping(GError *error) {
+    gchar *name = g_dbus_error_get_remote_error(error);
+    if (name == NULL) name = g_dbus_error_encode_gerror(error);
+    g_dbus_error_strip_remote_error(error);
+    return name;
+}
 
 // MARK: - Object lifetime
 
 static inline void ccs_object_unref(gpointer object) { if (object) g_object_unref(object); }
+static inline void ccs_free(gpointer memory) { g_free(memory); }
 static inline void ccs_strfreev(gchar **strings) { g_strfreev(strings); }
 static inline GCancellable *ccs_cancellable_new(void) { return g_cancellable_new(); }
 static inline void ccs_error_free(GError *error) { g_error_free(error); }
