@@ -31,8 +31,6 @@ final class DBusConnection {
     private var lastSerial: UInt32 = 0
     private var inbox: [UInt8] = []
     private var helloPending = true
-    /// The unique name the bus gave this connection (after the first call).
-    private(set) var uniqueName: String?
 
     private init(fd: Int32) { self.fd = fd }
 
@@ -205,25 +203,22 @@ final class DBusConnection {
         var wire: [UInt8] = []
         defer { for index in wire.indices { wire[index] = 0 } }
         if helloPending {
-            lastSerial &+= 1
-            let hello = DBusMessage.methodCall(
+            var hello = DBusMessage.methodCall(
                 destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
                 member: "Hello")
-            var message = hello
-            message.serial = lastSerial
-            wire += (try? message.encoded()) ?? []
-            waiting.append((lastSerial, -1))
+            hello.serial = nextSerial()
+            wire += (try? hello.encoded()) ?? []
+            waiting.append((hello.serial, -1))
             helloPending = false
         }
         for (index, call) in calls.enumerated() {
             var message = call
-            lastSerial = lastSerial == UInt32.max ? 1 : lastSerial + 1
-            message.serial = lastSerial
+            message.serial = nextSerial()
             do throws(DBusMessage.Malformed) {
                 var bytes = try message.encoded()
                 wire += bytes
                 for i in bytes.indices { bytes[i] = 0 }
-                waiting.append((lastSerial, index))
+                waiting.append((message.serial, index))
             } catch {
                 outcomes[index] = .notSent(error.description)
             }
@@ -237,15 +232,21 @@ final class DBusConnection {
                   let position = waiting.firstIndex(where: { $0.serial == serial }) else { continue }  // a signal, or a late reply
             let index = waiting.remove(at: position).index
             if index == -1 {
-                guard message.kind == .methodReturn, let name = message.body.first?.stringValue else {
+                // Hello's reply carries the connection's unique name; the helper needs none, only the success.
+                guard message.kind == .methodReturn, message.body.first?.stringValue != nil else {
                     throw .broken("the session bus refused Hello (\(message.errorName ?? "no name"))")
                 }
-                uniqueName = name
             } else {
                 outcomes[index] = .reply(message)
             }
         }
         return outcomes.map { $0! }
+    }
+
+    /// A message serial: never 0, wrapping after 2^32 - 1.
+    private func nextSerial() -> UInt32 {
+        lastSerial = lastSerial == UInt32.max ? 1 : lastSerial + 1
+        return lastSerial
     }
 
     /// The next whole message in the inbox, reading more when there is none yet; nil when more is needed.

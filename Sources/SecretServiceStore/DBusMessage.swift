@@ -185,21 +185,8 @@ public struct DBusMessage: Equatable, Sendable {
     /// (a valid object path, member and signature; the fields its kind needs) and throws `Malformed` otherwise.
     public func encoded() throws(Malformed) -> [UInt8] {
         let signature = bodySignature
-        guard signature.utf8.count <= 255, DBusSignature.isValid(signature) else {
-            throw Malformed("the body's signature is not valid")
-        }
-        switch kind {
-        case .methodCall:
-            guard path != nil, member != nil else { throw Malformed("a method call needs a path and a member") }
-        case .signal:
-            guard path != nil, interface != nil, member != nil else {
-                throw Malformed("a signal needs a path, an interface and a member")
-            }
-        case .error:
-            guard errorName != nil, replySerial != nil else { throw Malformed("an error needs a name and a reply serial") }
-        case .methodReturn:
-            guard replySerial != nil else { throw Malformed("a reply needs a reply serial") }
-        }
+        guard DBusSignature.isValid(signature) else { throw Malformed("the body's signature is not valid") }
+        try checkRequiredFields()
         if let path { guard DBusSignature.isObjectPath(path) else { throw Malformed("not an object path") } }
         if let member { guard DBusSignature.isMemberName(member) else { throw Malformed("not a member name") } }
         if let interface { guard DBusSignature.isInterfaceName(interface) else { throw Malformed("not an interface name") } }
@@ -242,6 +229,22 @@ public struct DBusMessage: Equatable, Sendable {
         return writer.bytes
     }
 
+    /// The header fields the specification requires of a message of this kind, written or read.
+    func checkRequiredFields() throws(Malformed) {
+        switch kind {
+        case .methodCall:
+            guard path != nil, member != nil else { throw Malformed("a method call needs a path and a member") }
+        case .signal:
+            guard path != nil, interface != nil, member != nil else {
+                throw Malformed("a signal needs a path, an interface and a member")
+            }
+        case .error:
+            guard errorName != nil, replySerial != nil else { throw Malformed("an error needs a name and a reply serial") }
+        case .methodReturn:
+            guard replySerial != nil else { throw Malformed("a reply needs a reply serial") }
+        }
+    }
+
     // MARK: - Reading
 
     /// The length of the whole message that `prefix` (at least its first 16 bytes) starts, or nil when fewer than
@@ -275,16 +278,13 @@ public struct DBusMessage: Equatable, Sendable {
     public static func decode(_ bytes: [UInt8]) throws(Malformed) -> DBusMessage {
         guard let total = try length(ofMessageStartingWith: bytes) else { throw Malformed("shorter than a header") }
         guard total == bytes.count else { throw Malformed("the length does not match the header") }
-        var reader = DBusReader(bytes: bytes, littleEndian: bytes[0] == UInt8(ascii: "l"))
-        reader.position = 1
         guard let kind = Kind(rawValue: bytes[1]) else { throw Malformed("unknown message type \(bytes[1])") }
-        reader.position = 2
         let flags = bytes[2]
-        reader.position = 8
+        var reader = DBusReader(bytes: bytes, littleEndian: bytes[0] == UInt8(ascii: "l"))
+        reader.position = 8  // after byte order, type, flags, version and body length
         guard case .uint32(let serial) = try reader.read("u"), serial != 0 else { throw Malformed("serial 0") }
         guard case .array(_, let fields) = try reader.read("a(yv)") else { throw Malformed("no header fields") }
-        try reader.align(8)
-        let bodyStart = reader.position
+        try reader.align(8)  // the body starts here
 
         var message = DBusMessage(kind: kind, flags: flags, serial: serial)
         var signature = ""
@@ -308,22 +308,8 @@ public struct DBusMessage: Equatable, Sendable {
             default: break  // unknown fields are ignored, as the specification says
             }
         }
-        switch kind {
-        case .methodCall:
-            guard message.path != nil, message.member != nil else { throw Malformed("a method call without path or member") }
-        case .signal:
-            guard message.path != nil, message.interface != nil, message.member != nil else {
-                throw Malformed("a signal without path, interface or member")
-            }
-        case .error:
-            guard message.errorName != nil, message.replySerial != nil else {
-                throw Malformed("an error without name or reply serial")
-            }
-        case .methodReturn:
-            guard message.replySerial != nil else { throw Malformed("a reply without reply serial") }
-        }
+        try message.checkRequiredFields()
 
-        reader.position = bodyStart
         var index = signature.utf8.startIndex
         let utf8 = signature.utf8
         while index < utf8.endIndex {
