@@ -46,8 +46,7 @@ struct Get: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings, options: CredentialService.GetOptions) throws(HelperError) {
-        var reader = SystemIO.requestReader()
-        let request = try WireFormat.readRequest(from: &reader)
+        let request = try SystemIO.readRequest()
         try common.makeService().get(request: request, codexHome: common.codexHome, options: options)
     }
 }
@@ -73,8 +72,7 @@ struct Store: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings) throws(HelperError) {
-        var reader = SystemIO.requestReader()
-        let request = try WireFormat.readRequest(from: &reader)
+        let request = try SystemIO.readRequest()
         try common.makeService().store(request: request, codexHome: common.codexHome)
     }
 }
@@ -101,8 +99,7 @@ struct Erase: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings) throws(HelperError) {
-        var reader = SystemIO.requestReader()
-        let request = try WireFormat.readRequest(from: &reader)
+        let request = try SystemIO.readRequest()
         try common.makeService().erase(request: request, codexHome: common.codexHome)
     }
 }

@@ -76,10 +76,11 @@ enum SystemIO {
         }
     }
 
-    /// Standard input as a protocol reader. A terminal is not read (a person typing `get` would otherwise
+    /// The get/store/erase request on standard input. A terminal is not read (a person typing `get` would otherwise
     /// face a silent wait); nor is a closed descriptor.
-    static func requestReader() -> any ByteReader {
-        stdinIsTerminal ? ArrayReader([]) : FileDescriptorReader(fd: 0)
+    static func readRequest() throws(HelperError) -> WireRequest {
+        var reader: any ByteReader = stdinIsTerminal ? ArrayReader([]) : FileDescriptorReader(fd: 0)
+        return try WireFormat.readRequest(from: &reader)
     }
 
     /// Prompts on stderr and reads one line from the terminal on stdin with echo off. The terminal is restored
