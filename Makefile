@@ -20,7 +20,7 @@ CONTRIB_GENERATED = contrib/completions/codex-credential-helper.bash contrib/com
 	contrib/completions/codex-credential-helper.fish contrib/man/codex-credential-helper.1
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = wire token sealed dbus
+FUZZ_TARGETS = wire token sealed
 
 BENCH_RUNS ?= 30
 GIT_LIBSECRET_SRC = /usr/share/doc/git/contrib/credential/libsecret

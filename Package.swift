@@ -1,17 +1,25 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
-// libsecret's and GLib's header directories (what `pkg-config --cflags libsecret-1` prints on Debian and Ubuntu).
-// Not pkg-config itself: a systemLibrary target would also put -lsecret-1 and GLib on the link line, and the binary
-// loads them with dlopen instead (see Sources/CLibSecret/include/ccs_shim.h).
-let libsecretIncludes = ["/usr/include/libsecret-1", "/usr/include/glib-2.0"]
-    .map { "-I" + $0 }
-    + ["x86_64", "aarch64", "arm", "i386", "powerpc64le", "s390x", "riscv64"].map {
-        "-I/usr/lib/\($0)-linux-gnu\($0 == "arm" ? "eabihf" : "")/glib-2.0/include"
-    }
-
-/// For Swift modules that import CLibSecret, or import (with testing enabled) a module that does.
-let libsecretSwiftSettings: [SwiftSetting] = [.unsafeFlags(libsecretIncludes.flatMap { ["-Xcc", $0] })]
+/// `pkg-config --cflags PACKAGE`: libsecret's and GLib's header directories wherever the distribution keeps them
+/// (Debian's and Ubuntu's multiarch directories, Fedora's lib64). Only the flags: a systemLibrary target would also
+/// put -lsecret-1 and GLib on the executable's link line, and the binary loads them with dlopen instead. Without
+/// pkg-config or libsecret-1-dev the C target fails to compile on its #include, which names what is missing.
+func pkgConfigCFlags(_ package: String) -> [String] {
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pkg-config", "--cflags", package]
+    process.standardOutput = output
+    guard (try? process.run()) != nil else { return [] }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return [] }
+    // -pthread is a linker concern here (and refused by SwiftPM in unsafeFlags of a C target).
+    return String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        .map(String.init).filter { $0 != "-pthread" }
+}
 
 let package = Package(
     name: "codex-credential-helper",
@@ -24,24 +32,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        // libsecret, for the keyring's prompts, loaded with dlopen only when one must run (the Secret Service calls
-        // go over the helper's own D-Bus connection, SecretServiceStore/DBusConnection.swift), so that no command
-        // loads, relocates or initialises GLib otherwise; and the session's Diffie-Hellman. Its headers come from
-        // libsecret-1-dev and libglib2.0-dev; nothing of theirs is linked.
-        .target(name: "CLibSecret", cSettings: [.unsafeFlags(libsecretIncludes)]),
+        // The Secret Service client: libsecret's asynchronous API on a private main context, every call bounded by
+        // the command's deadline. libsecret is loaded with dlopen at the first keyring call, so that a command that
+        // never touches the keyring loads, relocates and initialises no GLib. Its Swift-facing header has no GLib in
+        // it.
+        .target(name: "CLibSecret", cSettings: [.unsafeFlags(pkgConfigCFlags("libsecret-1"))]),
         // prctl, keyctl, Unix sockets and friends: C functions Swift cannot call (variadic) or structures it cannot
         // build easily.
         .target(name: "CSystemShims"),
-        // The model, wire format, token rules and store protocol. No C, no Foundation.
-        .target(name: "CredentialCore"),
+        // The model, wire format, token rules and store protocol. No C of its own, no Foundation; SHA-256 from
+        // swift-crypto.
+        .target(name: "CredentialCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "SecretServiceStore",
             dependencies: [
-                "CredentialCore", "CLibSecret", "CSystemShims",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
-            ],
-            swiftSettings: libsecretSwiftSettings),
+                "CredentialCore", "CLibSecret",
+            ]),
         // The encrypted-file fallback: AES-256-GCM sealed box, scrypt or a random key file.
         .target(
             name: "EncryptedFileStore",
@@ -60,11 +66,10 @@ let package = Package(
                 "EncryptedFileStore",
                 "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: libsecretSwiftSettings
+            ]
         ),
         .executableTarget(
-            name: "codex-credential-helper", dependencies: ["HelperCommands"], swiftSettings: libsecretSwiftSettings,
+            name: "codex-credential-helper", dependencies: ["HelperCommands"],
             // Start-up: lld with packed relative relocations (DT_RELR, glibc 2.36+) keeps the binary position-
             // independent while its 47,000 relative relocations take 9 KB instead of 1.1 MB that the loader reads at
             // every start; and no exported symbols (the Swift driver exports the program's own 8,900, which nothing
@@ -84,15 +89,14 @@ let package = Package(
         .testTarget(
             name: "HelperCommandsTests",
             dependencies: ["HelperCommands", "CredentialCore", "EncryptedFileStore",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: libsecretSwiftSettings),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(
             name: "EncryptedFileStoreTests", dependencies: ["EncryptedFileStore", "CredentialCore", "TestSupport"],
             swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
             name: "SecretServiceStoreTests",
             dependencies: ["SecretServiceStore", "CredentialCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: [.swiftLanguageMode(.v5)] + libsecretSwiftSettings),
+            swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
             name: "EndToEndTests", dependencies: ["codex-credential-helper", "CredentialCore", "TestSupport", "CSystemShims"],
             swiftSettings: [.swiftLanguageMode(.v5)]),

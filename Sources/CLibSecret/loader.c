@@ -1,6 +1,6 @@
-// Loads libsecret on first use: see ccs_shim.h.
+// Loads libsecret on first use: see ccs_api.h.
 #define CCS_LOADER 1
-#include "ccs_shim.h"
+#include "ccs_api.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

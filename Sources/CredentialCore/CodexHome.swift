@@ -17,7 +17,7 @@ public struct CodexHome: Equatable, Hashable, Sendable {
     }
 
     public static func accountName(forPath path: String) -> String {
-        "cli|" + String(SHA256.hexDigest(Array(path.utf8)).prefix(16))
+        "cli|" + String(Digest.sha256Hex(Array(path.utf8)).prefix(16))
     }
 
     public var authJSONPath: String { path + "/auth.json" }

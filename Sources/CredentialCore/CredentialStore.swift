@@ -107,7 +107,7 @@ public struct CredentialMetadata: Equatable, Sendable {
     }
 
     public static func fingerprint(token: String?, record: [UInt8]) -> String {
-        String(SHA256.hexDigest(token.map { Array($0.utf8) } ?? record).prefix(16))
+        String(Digest.sha256Hex(token.map { Array($0.utf8) } ?? record).prefix(16))
     }
 
     public var attributes: [String: String] {

@@ -72,3 +72,20 @@ public struct HelperError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension StringProtocol {
+    /// Text a third party wrote (a provider's error message, a library's diagnostic), safe to show: control
+    /// characters (escape sequences, newlines, C1 controls, DEL) are written as \u{XX}, so that such text can neither
+    /// repaint a terminal nor forge a line of the helper's own.
+    public var escapingControlCharacters: String {
+        var out = ""
+        for scalar in unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

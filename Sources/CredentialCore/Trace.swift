@@ -56,6 +56,9 @@ public final class Trace: @unchecked Sendable {
         sink.write(Array("codex-credential-helper[trace] +\(rounded)ms \(text)\n".utf8))
     }
 
+    /// Milliseconds on the monotonic clock, for timings in trace lines.
+    public static func monotonicMilliseconds() -> Int64 { monotonicMicroseconds() / 1000 }
+
     static func monotonicMicroseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)

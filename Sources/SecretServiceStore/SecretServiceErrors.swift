@@ -1,11 +1,9 @@
 internal import CLibSecret
 import CredentialCore
 
-/// D-Bus error names (replies to our calls) and GErrors (from libsecret's prompts) to HelperError: the one place
-/// that decides which failure is which exit status.
+/// D-Bus error names and GErrors (from libsecret, GDBus, GIO) to HelperError: the one place that decides which
+/// failure is which exit status. Text the provider or the bus wrote is shown with its control characters escaped.
 enum SecretServiceErrors {
-    /// The reason of the error for a method or algorithm the provider does not support (a session falls back to plain).
-    static let notSupportedReason = "the Secret Service does not support it"
     /// The reason of the error for a bus on which nothing owns org.freedesktop.secrets.
     static let noProviderReason = "no Secret Service provider"
     /// The reason of the error for a session bus that cannot be reached (or that went away).
@@ -13,7 +11,8 @@ enum SecretServiceErrors {
 
     /// An error reply: its name (org.freedesktop.DBus.Error.*, org.freedesktop.Secret.Error.*) and its text.
     static func convert(errorName name: String, message: String, phase: String) -> HelperError {
-        let detail = message.isEmpty ? " (\(name))" : " (\(name): \(message))"
+        let shownName = name.escapingControlCharacters
+        let detail = message.isEmpty ? " (\(shownName))" : " (\(shownName): \(message.escapingControlCharacters))"
         let dbus = "org.freedesktop.DBus.Error."
         // The bus could not start a provider: org.freedesktop.DBus.Error.Spawn.ExecFailed and its kin.
         switch name.hasPrefix(dbus + "Spawn.") ? dbus + "ServiceUnknown" : name {
@@ -28,7 +27,7 @@ enum SecretServiceErrors {
         case dbus + "NotSupported":
             return HelperError(
                 .unavailable, "The Secret Service does not support what was asked while \(phase)\(detail).",
-                reason: notSupportedReason)
+                reason: "the Secret Service does not support it")
         case dbus + "AccessDenied", dbus + "AuthFailed":
             return HelperError(.locked, "The Secret Service refused access while \(phase)\(detail).", reason: "access refused")
         case dbus + "NoServer", dbus + "Disconnected", dbus + "FileNotFound", dbus + "BadAddress", dbus + "NoNetwork":
@@ -47,31 +46,27 @@ enum SecretServiceErrors {
         }
     }
 
-    /// A GError from libsecret (running a prompt): GIO's own failures here, and everything else by its D-Bus
-    /// error name, as `convert(errorName:)` reads the replies to the helper's own calls.
-    static func convert(_ error: UnsafeMutablePointer<GError>, phase: String) -> HelperError {
+    /// A GError from libsecret, GDBus or GIO: GIO's own failures by their kind, everything else by its D-Bus error
+    /// name, as the Secret Service and the bus name them.
+    static func convert(_ error: OpaquePointer, phase: String) -> HelperError {
         let name = ccs_error_dbus_name_stripping(error)
         defer { ccs_free(name) }
-        let message = error.pointee.message.map { String(cString: $0) } ?? ""
-        let detail = message.isEmpty ? "" : " (\(message))"
-        if error.pointee.domain == ccs_io_error_quark() {
-            switch GIOErrorEnum(rawValue: UInt32(error.pointee.code)) {
-            case G_IO_ERROR_CANCELLED, G_IO_ERROR_TIMED_OUT:
-                return HelperError(.timeout, "The Secret Service did not answer in time while \(phase)\(detail).", reason: "the Secret Service timed out")
-            case G_IO_ERROR_PERMISSION_DENIED:
-                return HelperError(.locked, "Access to the Secret Service was refused while \(phase)\(detail).", reason: "access refused")
-            case G_IO_ERROR_NOT_FOUND, G_IO_ERROR_CONNECTION_REFUSED, G_IO_ERROR_CLOSED, G_IO_ERROR_BROKEN_PIPE,
-                G_IO_ERROR_CONNECTION_CLOSED, G_IO_ERROR_HOST_UNREACHABLE, G_IO_ERROR_NETWORK_UNREACHABLE:
-                return HelperError(
-                    .unavailable,
-                    "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available. Run inside "
-                        + "a desktop session or `dbus-run-session`.", reason: unreachableReason)
-            case G_IO_ERROR_DBUS_ERROR:
-                break  // an error reply GDBus has no domain for: read by its name below
-            default:
-                return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).", reason: "the Secret Service failed")
-            }
+        let message = String(cString: ccs_error_message(error))
+        let detail = message.isEmpty ? "" : " (\(message.escapingControlCharacters))"
+        switch ccs_error_kind(error) {
+        case CCS_ERROR_TIMED_OUT:
+            return HelperError(.timeout, "The Secret Service did not answer in time while \(phase)\(detail).", reason: "the Secret Service timed out")
+        case CCS_ERROR_PERMISSION_DENIED:
+            return HelperError(.locked, "Access to the Secret Service was refused while \(phase)\(detail).", reason: "access refused")
+        case CCS_ERROR_UNREACHABLE:
+            return HelperError(
+                .unavailable,
+                "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available. Run inside "
+                    + "a desktop session or `dbus-run-session`.", reason: unreachableReason)
+        case CCS_ERROR_IO:
+            return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).", reason: "the Secret Service failed")
+        default:
+            return convert(errorName: name.map { String(cString: $0) } ?? "", message: message, phase: phase)
         }
-        return convert(errorName: name.map { String(cString: $0) } ?? "", message: message, phase: phase)
     }
 }

@@ -62,25 +62,27 @@ public final class SecretServiceStore: CredentialStore {
     public func load(_ home: CodexHome) throws(HelperError) -> StoredCredential? {
         let connection = try connect()
         let items = try findItems(home, connection, openingSession: true)
-        let count = items.unlocked.count + items.locked.count
-        guard count > 0 else { return nil }
-        guard count == 1 else {
+        guard !items.isEmpty else { return nil }
+        guard items.count == 1 else {
             throw HelperError(
                 .badStoredData,
-                "The keyring holds \(count) items for account \(home.account) (\(home.path)); Codex refuses an "
+                "The keyring holds \(items.count) items for account \(home.account) (\(home.path)); Codex refuses an "
                     + "account with more than one. Run `codex-credential-helper login` again to repair it (it keeps one).")
         }
-        let path = try unlocked(items, connection)[0]
-        let (secret, attributes) = try connection.secretAndAttributes(of: path)
-        return stored(path, secret: secret, attributes: attributes)
+        let item = try connection.item(items[0], secret: true)
+        return stored(items[0], secret: item.secret, attributes: item.attributes)
     }
 
     /// An item as the store reports it: its secret, our metadata among its attributes, where it is.
     private func stored(_ path: String, secret: [UInt8], attributes: [String: String]) -> StoredCredential {
         StoredCredential(
-            secret: secret, metadata: attributes.filter { CredentialMetadata.Key.all.contains($0.key) },
+            secret: secret,
+            metadata: attributes.filter { CredentialMetadata.Key.all.contains($0.key) && !$0.value.isEmpty },
             location: describe(item: path), backend: backendName)
     }
+
+    /// Attributes a provider adds to every item itself and refuses to have written (KeePassXC's `Uuid` and `Path`).
+    static let providerOwnedAttributes: Set<String> = ["Uuid", "Path"]
 
     public func save(_ home: CodexHome, secret: [UInt8], metadata: [String: String]) throws(HelperError) -> SaveOutcome {
         // Serialise helper processes per account, so that two concurrent first logins cannot create two items.
@@ -90,18 +92,42 @@ public final class SecretServiceStore: CredentialStore {
         defer { lock.unlock() }
 
         let connection = try connect()
-        let items = try unlocked(try findItems(home, connection, openingSession: true), connection)
+        let items = try findItems(home, connection, openingSession: true)
         if let primary = items.first {
-            // Replace only the secret, as Codex does, then refresh our metadata; keep every other attribute.
-            var attributes = try connection.setSecretReadingAttributes(
-                of: primary, secret: secret, contentType: Self.contentType)
-            for key in CredentialMetadata.Key.all { attributes.removeValue(forKey: key) }
+            // Replace only the secret, as Codex does (SetSecret: the label and every attribute stay), then bring our
+            // own metadata up to date. The metadata is tied to the secret by its fingerprint, so a provider that
+            // refuses the attribute update leaves metadata that is recognised as stale, not a failed login.
+            let existing = try connection.item(primary, secret: false).attributes
+            try connection.setSecret(of: primary, secret: secret, contentType: Self.contentType)
+            var attributes = existing.filter {
+                !CredentialMetadata.Key.all.contains($0.key) && !Self.providerOwnedAttributes.contains($0.key)
+            }
             attributes.merge(metadata) { _, new in new }
-            try connection.setAttributes(of: primary, attributes)
-            for duplicate in items.dropFirst() { try delete(duplicate, connection) }
+            var warnings = volatileWarning(item: primary)
+            if attributes != existing.filter({ !Self.providerOwnedAttributes.contains($0.key) }) {
+                do throws(HelperError) {
+                    try connection.setAttributes(of: primary, attributes)
+                    // KeePassXC adds the attributes it is given to the ones it has rather than replacing them: a
+                    // metadata key the new credential does not have (an expiry) is then written empty, which
+                    // readers take for absent.
+                    let stale = Set(existing.keys).intersection(CredentialMetadata.Key.all).subtracting(metadata.keys)
+                    if !stale.isEmpty,
+                       !stale.isDisjoint(with: try connection.item(primary, secret: false).attributes.keys)
+                    {
+                        for key in stale { attributes[key] = "" }
+                        try connection.setAttributes(of: primary, attributes)
+                    }
+                } catch where error.code != .timeout {
+                    Trace.shared.log("secret-service: the provider refused the metadata update (\(error.reason ?? "an error"))")
+                    warnings.append(
+                        "the keyring did not take the credential's metadata (name, expiry); the secret was replaced, "
+                            + "and the old metadata is ignored because it does not match the new secret.")
+                }
+            }
+            for duplicate in items.dropFirst() { try connection.deleteItem(duplicate) }
             return SaveOutcome(
-                location: describe(item: primary), backend: backendName, replacedExisting: true, duplicatesRemoved: items.count - 1,
-                warnings: volatileWarning(item: primary))
+                location: describe(item: primary), backend: backendName, replacedExisting: true,
+                duplicatesRemoved: items.count - 1, warnings: warnings)
         }
 
         guard let collection = try connection.collection(forAlias: "default") else {
@@ -110,21 +136,12 @@ public final class SecretServiceStore: CredentialStore {
                 "The Secret Service has no default collection to store into. Create one (for example with Seahorse), "
                     + "or start gnome-keyring-daemon with --unlock.", reason: "the keyring has no default collection")
         }
-        if try connection.isLocked(collection: collection) {
-            try unlock([collection], what: "collection '\(collectionName(collection))'", connection)
-        }
-        var created = try connection.createItem(
+        let state = try connection.collectionState(collection)
+        let name = displayName(collection: collection, label: state.label)
+        if state.locked { try unlock([collection], prompt: .unlockCollection(name), connection) }
+        let path = try connection.createItem(
             in: collection, label: Self.label(home), attributes: Self.itemAttributes(home, metadata: metadata),
-            secret: secret, contentType: Self.contentType)
-        if created == nil {
-            // The provider wants a prompt answered first (the collection was locked again in between).
-            try answerPrompt(nil, what: "to store the credential in collection '\(collectionName(collection))'", connection)
-            created = try findItems(home, connection).unlocked.first
-        }
-        guard let path = created else {
-            throw HelperError(.unavailable, "The Secret Service did not create the keyring item.",
-                              reason: "the Secret Service did not create the item")
-        }
+            secret: secret, contentType: Self.contentType, prompt: .createItem(name))
         return SaveOutcome(
             location: describe(item: path), backend: backendName, replacedExisting: false,
             warnings: volatileWarning(item: path))
@@ -133,87 +150,91 @@ public final class SecretServiceStore: CredentialStore {
     public func erase(_ home: CodexHome) throws(HelperError) -> Int {
         let connection = try connect()
         // gnome-keyring refuses to delete from a locked collection, so unlock (or fail with .locked) first.
-        let items = try unlocked(try findItems(home, connection), connection)
-        for path in items { try delete(path, connection) }
+        let items = try findItems(home, connection)
+        for path in items { try connection.deleteItem(path) }
         return items.count
-    }
-
-    /// Deletes an item, answering the confirmation prompt some providers show first (when a person can).
-    private func delete(_ path: String, _ connection: SecretServiceConnection) throws(HelperError) {
-        guard let prompt = try connection.deleteItem(path) else { return }
-        try answerPrompt(prompt, what: "to delete the keyring item", connection)
-    }
-
-    /// Runs a prompt the provider asked for, when a person can answer it; `prompt` nil: the item-creation prompt,
-    /// which the store answers by unlocking instead.
-    private func answerPrompt(_ prompt: String?, what: String, _ connection: SecretServiceConnection) throws(HelperError) {
-        let refusal = HelperError(
-            .locked,
-            "The keyring asks for confirmation \(what), and no one can answer its prompt here (no display and "
-                + "terminal). Unlock the keyring (log in to the desktop session), then retry.",
-            reason: "the keyring asks for a confirmation nobody can give here")
-        guard let prompt else { throw refusal }
-        let answered = try connection.runPrompt(prompt, promptDeadline: try promptDeadline(orRefuse: refusal))
-        guard answered else {
-            throw HelperError(.locked, "The keyring's prompt \(what) was dismissed.", reason: "the prompt was dismissed")
-        }
     }
 
     // MARK: - Steps
 
     func connect() throws(HelperError) -> SecretServiceConnection {
         try SecretServiceConnection.open(
-            environment: options.environment, deadline: .init(timeoutMilliseconds: options.timeoutMilliseconds))
+            environment: options.environment, timeoutMilliseconds: options.timeoutMilliseconds,
+            promptTimeoutMilliseconds: options.canPrompt ? options.promptTimeoutMilliseconds : 0)
     }
 
-    /// Items for the account: by {service, username, target} across collections, as Codex searches; failing that,
-    /// by {service, username} for items written without a target (older keyring versions), as Codex falls back.
-    /// `openingSession`: open the session in the same round trip, for a secret about to be read or written.
+    /// The account's items, unlocked. Searched for by {service, username, target} across collections, as Codex
+    /// searches; failing that, by {service, username} for items written without a target (older keyring
+    /// versions), as Codex falls back. Items found locked are unlocked (the provider's prompt runs: an unlock, or
+    /// KeePassXC's access confirmation). When nothing is found but a collection is locked (KeePassXC searches a
+    /// locked database as empty), the collection is unlocked and searched again: a locked keyring is never
+    /// reported as holding nothing. `openingSession`: open the session in the same round trip, for a secret about
+    /// to be read or written.
     private func findItems(_ home: CodexHome, _ connection: SecretServiceConnection, openingSession: Bool = false)
+        throws(HelperError) -> [String]
+    {
+        var found = try search(home, connection, openingSession: openingSession)
+        if found.unlocked.isEmpty && found.locked.isEmpty {
+            let locked = try lockedCollections(connection)
+            guard !locked.isEmpty else { return [] }
+            let names = locked.map(\.name).joined(separator: "', '")
+            try unlock(locked.map(\.path), prompt: .unlockCollection(names), connection)
+            found = try search(home, connection, openingSession: false)
+        }
+        guard !found.locked.isEmpty else { return found.unlocked }
+        try unlock(found.locked, prompt: try lockedItemsPrompt(found.locked, connection), connection)
+        return found.unlocked + found.locked
+    }
+
+    private func search(_ home: CodexHome, _ connection: SecretServiceConnection, openingSession: Bool)
         throws(HelperError) -> (unlocked: [String], locked: [String])
     {
-        let attributes = Self.lookupAttributes(home)
-        let found = try openingSession ? connection.searchOpeningSession(attributes) : connection.search(attributes)
+        let found = try connection.search(Self.lookupAttributes(home), openingSession: openingSession)
         Trace.shared.log(
             "secret-service: account \(home.account): \(found.unlocked.count) unlocked, \(found.locked.count) locked item(s)")
         if !found.unlocked.isEmpty || !found.locked.isEmpty { return found }
         let loose = try connection.search(["service": Self.service, "username": home.account])
         var unlocked: [String] = []
-        for path in loose.unlocked {
-            let attributes = try connection.attributes(of: path)
-            if attributes["target"] == nil { unlocked.append(path) }
+        for path in loose.unlocked where try connection.item(path, secret: false).attributes["target"] == nil {
+            unlocked.append(path)
         }
         // Locked items' attributes are readable too, but a target-less locked item is rare enough to treat alike.
         return (unlocked, loose.locked)
     }
 
-    /// All the items, unlocked: either they already were, or a person answered a prompt.
-    private func unlocked(_ items: (unlocked: [String], locked: [String]), _ connection: SecretServiceConnection)
-        throws(HelperError) -> [String]
+    /// The collections that are locked now, with their names for people.
+    private func lockedCollections(_ connection: SecretServiceConnection) throws(HelperError)
+        -> [(path: String, name: String)]
     {
-        guard !items.locked.isEmpty else { return items.unlocked }
-        try unlock(items.locked, what: "collection '\(collectionName(itemCollection(items.locked[0])))'", connection)
-        return items.unlocked + items.locked
+        var locked: [(path: String, name: String)] = []
+        for path in connection.collections() {
+            let state = try connection.collectionState(path)
+            if state.locked { locked.append((path, displayName(collection: path, label: state.label))) }
+        }
+        return locked
     }
 
-    func unlock(_ paths: [String], what: String, _ connection: SecretServiceConnection) throws(HelperError) {
-        let deadline = try promptDeadline(orRefuse: HelperError(
-            .locked,
-            "The keyring \(what) is locked, and no one can answer an unlock prompt here (no display and terminal). "
-                + "Unlock it (log in to the desktop session, or start gnome-keyring-daemon with --unlock), then retry.",
-            reason: "the keyring \(what) is locked and nobody can unlock it here"))
-        let unlockedNow = try connection.unlock(paths, promptDeadline: deadline)
+    /// What unlocking these items asks of a person: to unlock their collection, or (where the collection is
+    /// unlocked, as with KeePassXC's per-client access confirmation) for access to the items.
+    private func lockedItemsPrompt(_ items: [String], _ connection: SecretServiceConnection) throws(HelperError)
+        -> SecretServiceConnection.Prompt
+    {
+        let collection = itemCollection(items[0])
+        let state = try connection.collectionState(collection)
+        return state.locked ? .unlockCollection(displayName(collection: collection, label: state.label)) : .accessItem
+    }
+
+    /// Unlocks `paths`, running the provider's prompt: a person answers it within the prompt bound; where nobody
+    /// can, it ends at the command's deadline (77), or at once when the provider dismisses it.
+    func unlock(_ paths: [String], prompt: SecretServiceConnection.Prompt, _ connection: SecretServiceConnection)
+        throws(HelperError)
+    {
+        let unlockedNow = try connection.unlock(paths, prompt: prompt)
         guard Set(unlockedNow).isSuperset(of: paths) else {
             throw HelperError(
-                .locked, "The keyring \(what) is still locked: the unlock prompt was dismissed.",
-                reason: "the keyring \(what) is locked (the unlock prompt was dismissed)")
+                .locked, "The keyring's prompt \(prompt.asked) was dismissed; it is still locked.",
+                reason: "the keyring's prompt \(prompt.asked) was dismissed")
         }
-    }
-
-    /// How long a person gets to answer a prompt; `refusal` when nobody can answer one here.
-    private func promptDeadline(orRefuse refusal: HelperError) throws(HelperError) -> SecretServiceConnection.Deadline {
-        guard options.canPrompt else { throw refusal }
-        return .init(timeoutMilliseconds: options.promptTimeoutMilliseconds)
     }
 
     private func volatileWarning(item path: String) -> [String] {
@@ -236,6 +257,13 @@ public final class SecretServiceStore: CredentialStore {
     func collectionName(_ collection: String) -> String {
         guard let slash = collection.lastIndex(of: "/") else { return collection }
         return String(collection[collection.index(after: slash)...])
+    }
+
+    /// A collection's name for people: the last part of its object path ('login', KeePassXC's database file name),
+    /// or its label where the path is an escaped name (KWallet's 'Default_20keyring').
+    func displayName(collection: String, label: String) -> String {
+        let name = collectionName(collection)
+        return name.contains("_") && !label.isEmpty ? label.escapingControlCharacters : name
     }
 
     func describe(item path: String) -> String {
@@ -262,44 +290,62 @@ extension SecretServiceStore {
         public var usable: Bool { collection != nil && (!locked || canPrompt) }
     }
 
-    /// Checks the session bus, the provider and the default collection, within the timeout. Throws what a
-    /// store would throw (no bus, no provider, timeout).
+    /// Checks the session bus (and that it is the user's own), the provider and the default collection, within the
+    /// timeout. Throws what a store would throw (no bus, no provider, timeout).
     public func probe() throws(HelperError) -> Probe {
         let connection = try connect()
         guard let collection = try connection.collection(forAlias: "default") else {
             return Probe(collection: nil, locked: false, volatile: false, canPrompt: options.canPrompt)
         }
-        let locked = try connection.isLocked(collection: collection)
+        let state = try connection.collectionState(collection)
         let name = collectionName(collection)
-        return Probe(collection: name, locked: locked, volatile: name == "session", canPrompt: options.canPrompt)
+        return Probe(
+            collection: displayName(collection: collection, label: state.label), locked: state.locked,
+            volatile: name == "session", canPrompt: options.canPrompt)
     }
 }
 
 extension SecretServiceStore {
-    /// Every Codex item in the keyring (any account, any collection). Locked items that nobody can unlock here are
-    /// listed with the reason instead of their content.
+    /// Every Codex item in the keyring (any account, any collection). Items that stay locked (nobody can unlock
+    /// them here) are listed with the reason instead of their content, and so is a locked collection that could
+    /// not be searched.
     public func list(knownHomes: [CodexHome]) throws(HelperError) -> [ListedCredential] {
         let connection = try connect()
-        let found = try connection.search(["service": Self.service])
-        var readable = found.unlocked
+        let found = try connection.search(["service": Self.service], openingSession: true)
         var entries: [ListedCredential] = []
-        if !found.locked.isEmpty {
-            if options.canPrompt, (try? unlock(found.locked, what: "collection", connection)) != nil {
-                readable += found.locked
-            } else {
-                for path in found.locked {
-                    let attributes = (try? connection.attributes(of: path)) ?? [:]
-                    entries.append(ListedCredential(
-                        account: attributes["username"] ?? "?", codexHome: attributes["codex_home"], stored: nil,
-                        backend: backendName, problem: "locked"))
-                }
+        for path in found.unlocked {
+            let item = try connection.item(path, secret: true)
+            entries.append(ListedCredential(
+                account: item.attributes["username"] ?? "?", codexHome: item.attributes["codex_home"],
+                stored: stored(path, secret: item.secret, attributes: item.attributes), backend: backendName))
+        }
+        var locked: [(path: String, attributes: [String: String])] = []
+        for path in found.locked {
+            locked.append((path, (try? connection.item(path, secret: false).attributes) ?? [:]))
+        }
+        let lockedCollections = found.unlocked.isEmpty && found.locked.isEmpty
+            ? ((try? lockedCollections(connection)) ?? []) : []
+        if !locked.isEmpty, options.canPrompt,
+           let prompt = try? lockedItemsPrompt(locked.map(\.path), connection),
+           (try? unlock(locked.map(\.path), prompt: prompt, connection)) != nil
+        {
+            for (path, _) in locked {
+                let item = try connection.item(path, secret: true)
+                entries.append(ListedCredential(
+                    account: item.attributes["username"] ?? "?", codexHome: item.attributes["codex_home"],
+                    stored: stored(path, secret: item.secret, attributes: item.attributes), backend: backendName))
+            }
+        } else {
+            for (_, attributes) in locked {
+                entries.append(ListedCredential(
+                    account: attributes["username"] ?? "?", codexHome: attributes["codex_home"], stored: nil,
+                    backend: backendName, problem: "locked"))
             }
         }
-        for path in readable {
-            let (secret, attributes) = try connection.secretAndAttributes(of: path)
+        for collection in lockedCollections {
             entries.append(ListedCredential(
-                account: attributes["username"] ?? "?", codexHome: attributes["codex_home"],
-                stored: stored(path, secret: secret, attributes: attributes), backend: backendName))
+                account: "?", codexHome: nil, stored: nil, backend: backendName,
+                problem: "collection '\(collection.name)' is locked and could not be searched"))
         }
         return entries
     }

@@ -11,7 +11,7 @@ struct CodexHomeTests {
         (String(repeating: "a", count: 1000), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
     ])
     func sha256MatchesFIPSVectors(_ input: String, _ digest: String) {
-        #expect(SHA256.hexDigest(Array(input.utf8)) == digest)
+        #expect(Digest.sha256Hex(Array(input.utf8)) == digest)
     }
 
     /// The contract's test vectors.

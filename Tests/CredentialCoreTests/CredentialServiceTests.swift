@@ -89,7 +89,7 @@ struct CredentialServiceTests {
         #expect(stored.metadata["codex_home"] == h.codexHome.path)
         #expect(stored.metadata["expires_at"] == Tokens.now.adding(seconds: 30 * 86_400).rfc3339)
         #expect(stored.metadata["created_at"] == Tokens.now.rfc3339)
-        #expect(stored.metadata["fingerprint"] == String(SHA256.hexDigest(Array("at-abc".utf8)).prefix(16)))
+        #expect(stored.metadata["fingerprint"] == String(Digest.sha256Hex(Array("at-abc".utf8)).prefix(16)))
         #expect(h.err.text.contains("Stored the personal access token"))
         #expect(!h.err.text.contains("at-abc"), "stderr must not carry the token")
         #expect(h.out.bytes.isEmpty, "login prints nothing on stdout")

@@ -15,7 +15,7 @@ struct KeyCacheTests {
     /// (Not /proc/keys, whose list of possessed keys comes and goes once the user-session keyring holds many keys.)
     func cacheEntry(_ home: String) -> (permissions: UInt32, length: Int)? {
         let description = "codex-credential-helper:file-key:"
-            + hexString(CredentialCore.SHA256.hash(Array((home + "/credentials.sealed").utf8)).prefix(16))
+            + hexString(CredentialCore.Digest.sha256(Array((home + "/credentials.sealed").utf8)).prefix(16))
         let keyring = csystem_key_session_keyring()
         guard keyring >= 0 else { return nil }
         let key = csystem_key_find(keyring, description)

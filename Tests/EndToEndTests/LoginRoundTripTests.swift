@@ -2,10 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("End to end: login, get, logout against a real gnome-keyring")
+@Suite("End to end: login, get, logout against a real gnome-keyring and a real KeePassXC")
 struct LoginRoundTripTests {
-    @Test func fullRoundTripLeavesExactlyCodexsItemAndThenNothing() throws {
-        let sandbox = try KeyringSandbox()
+    @Test(arguments: KeyringSandbox.realProviders)
+    func fullRoundTripLeavesExactlyCodexsItemAndThenNothing(_ provider: KeyringSandbox.Provider) throws {
+        let sandbox = try KeyringSandbox(provider)
         let home = try sandbox.makeCodexHome()
         let account = try codexAccount(home)
         let env = ["CODEX_HOME": home]
@@ -52,7 +53,7 @@ struct LoginRoundTripTests {
         items = try sandbox.codexItems()
         try #require(items.count == 1)
         #expect(items[0].secret == #"{"OPENAI_API_KEY":null,"personal_access_token":"\#(second)"}"#)
-        #expect(items[0].attributes["expires_at"] == nil, "the first token's expiry does not stick to the second")
+        #expect((items[0].attributes["expires_at"] ?? "").isEmpty, "the first token's expiry does not stick to the second")
 
         let logout = try helper(["logout"], in: sandbox, environment: env)
         #expect(logout.status == 0)

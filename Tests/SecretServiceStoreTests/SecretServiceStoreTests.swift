@@ -139,6 +139,7 @@ struct SecretServiceStoreTests {
         #expect(try store.erase(home) == 0)
     }
 
+    /// No display: gnome-keyring's unlock prompt ends dismissed at once.
     @Test func lockedCollectionFailsAtOnceWithLockedAndKeepsTheCredential() throws {
         let home = try SharedKeyring.freshHome()
         _ = try store.save(home, secret: record, metadata: metadata(home))
@@ -148,7 +149,7 @@ struct SecretServiceStoreTests {
         let load = #expect(throws: HelperError.self) { try store.load(home) }
         #expect(load?.code == .locked)
         #expect(load?.code.exitStatus == 77)
-        #expect(load?.message.contains("no one can answer an unlock prompt") == true)
+        #expect(load?.message.contains("prompt to unlock collection 'login' was dismissed") == true, "\(String(describing: load))")
         let save = #expect(throws: HelperError.self) {
             try store.save(home, secret: Array("{\"OPENAI_API_KEY\":\"sk-x\"}".utf8), metadata: [:])
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A broken D-Bus session bus on a Unix socket, to check that the helper's own connection never hangs on one.
+"""A broken D-Bus session bus on a Unix socket, to check that the helper never hangs on one.
 
   fake_bus.py SOCKET_PATH MODE
 
@@ -31,16 +31,27 @@ def main(path, mode):
             received += data
             if mode == "silent":
                 continue
-            if not authenticated and b"BEGIN\r\n" in received:
-                if mode == "rejected":
+            # The authentication is line by line (the client waits for each answer, as GDBus does).
+            while not authenticated and b"\r\n" in received:
+                line, received = received.split(b"\r\n", 1)
+                line = line.lstrip(b"\0")
+                if line == b"AUTH":  # the client asks which mechanisms there are
                     connection.sendall(b"REJECTED EXTERNAL\r\n")
-                    break
-                connection.sendall(b"OK 0123456789abcdef0123456789abcdef\r\n")
-                authenticated = True
-                received = received.split(b"BEGIN\r\n", 1)[1]
+                elif line.startswith(b"AUTH"):
+                    if mode == "rejected":
+                        connection.sendall(b"REJECTED EXTERNAL\r\n")
+                    else:
+                        connection.sendall(b"OK 0123456789abcdef0123456789abcdef\r\n")
+                elif line.startswith(b"NEGOTIATE_UNIX_FD"):
+                    connection.sendall(b"AGREE_UNIX_FD\r\n")
+                elif line.startswith(b"BEGIN"):
+                    authenticated = True
+                else:
+                    connection.sendall(b"ERROR\r\n")
             if authenticated and received:
                 if mode == "garbage":
                     connection.sendall(b"this is not a D-Bus message at all\r\n" * 4)
+                    received = b""
                     continue
                 if mode == "hangup":
                     break

@@ -17,10 +17,8 @@
                                                deletes the item and emits Completed; Dismiss emits it dismissed
   secret_service.py confirm-delete-fails        the same, but the prompt fails: Prompt answers
                                                org.freedesktop.Secret.Error.IsLocked
-  secret_service.py refuse-first-search        plain-only, but answers its first SearchItems as gnome-keyring does
-                                               when its per-client state is missing: UnknownMethod, "Method
-                                               SearchItems is not implemented on interface ..."
-  secret_service.py refuse-every-search        the same for every SearchItems
+  secret_service.py confirm-delete-waits FILE  the same, but the prompt waits for a person who never comes; a
+                                               Dismiss completes it dismissed and appends "dismissed" to FILE
 
 Uses Debian's /usr/bin/python3 (python3-dbus). Talks to DBUS_SESSION_BUS_ADDRESS.
 """
@@ -139,7 +137,7 @@ def hang(answer_with_error=False):
     GLib.MainLoop().run()
 
 
-def plain_only(confirm_delete=False, refuse_searches=0, prompt_fails=False):
+def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None):
     # A small but real Secret Service: one unlocked collection, items with attributes, label and secret, the plain
     # session algorithm only. Enough for the helper's login/get/store/erase and for the `items` inspector.
     import dbus.service
@@ -223,6 +221,8 @@ def plain_only(confirm_delete=False, refuse_searches=0, prompt_fails=False):
             if prompt_fails:
                 raise dbus.exceptions.DBusException("the collection is locked",
                                                     name="org.freedesktop.Secret.Error.IsLocked")
+            if prompt_waits_log:
+                return  # shown, and nobody answers it
             # Answered at once, as if a person had confirmed, after the reply (libsecret waits for the signal).
             def complete():
                 self.item.delete()
@@ -232,6 +232,9 @@ def plain_only(confirm_delete=False, refuse_searches=0, prompt_fails=False):
 
         @dbus.service.method(PROMPT_IFACE)
         def Dismiss(self):
+            if prompt_waits_log:
+                with open(prompt_waits_log, "a") as f:
+                    f.write("dismissed\n")
             self.Completed(True, dbus.String("", variant_level=1))
 
         @dbus.service.signal(PROMPT_IFACE, signature="bv")
@@ -272,12 +275,6 @@ def plain_only(confirm_delete=False, refuse_searches=0, prompt_fails=False):
 
         @dbus.service.method(SERVICE_IFACE, in_signature="a{ss}", out_signature="aoao")
         def SearchItems(self, attributes):
-            nonlocal refuse_searches
-            if refuse_searches != 0:
-                refuse_searches -= 1
-                raise dbus.exceptions.DBusException(
-                    "Method SearchItems is not implemented on interface " + SERVICE_IFACE,
-                    name="org.freedesktop.DBus.Error.UnknownMethod")
             wanted = {str(k): str(v) for k, v in attributes.items()}
             found = [dbus.ObjectPath(p) for p, item in sorted(items_by_path.items())
                      if all(item.attributes.get(k) == v for k, v in wanted.items())]
@@ -310,10 +307,8 @@ def main(argv):
         return plain_only(confirm_delete=True)
     if command == "confirm-delete-fails":
         return plain_only(confirm_delete=True, prompt_fails=True)
-    if command == "refuse-first-search":
-        return plain_only(refuse_searches=1)
-    if command == "refuse-every-search":
-        return plain_only(refuse_searches=-1)
+    if command == "confirm-delete-waits":
+        return plain_only(confirm_delete=True, prompt_waits_log=argv[2])
     bus = dbus.SessionBus()
     if command == "wait-ready":
         return wait_ready(bus)

@@ -20,10 +20,32 @@ public final class KeyringSandbox: @unchecked Sendable {
         case confirmDelete
         /// The same, with a prompt that fails (IsLocked).
         case confirmDeleteFails
-        /// plain-only, refusing its first SearchItems (or every one) as gnome-keyring sometimes does.
-        case refuseFirstSearch
-        case refuseEverySearch
+        /// The same, with a prompt that waits for a person nobody is; `dismissals` (a file under root) gets a line
+        /// for each Dismiss.
+        case confirmDeleteWaits
+        /// KeePassXC (its Secret Service integration) with a database whose root group is exposed, unlocked, under
+        /// an Xvfb display of the sandbox's own.
+        case keepassxc(KeePassXCSettings = KeePassXCSettings())
     }
+
+    /// KeePassXC's [FdoSecrets] settings (see ../shared/secret-service-providers.md).
+    public struct KeePassXCSettings: Sendable {
+        /// Ask a person before a new client reads an item (KeePassXC's default is on).
+        public var confirmAccess = false
+        /// Ask a person before an item is deleted.
+        public var confirmDelete = false
+        /// A search on a locked database asks to unlock it (on), or finds nothing (off).
+        public var unlockBeforeSearch = true
+
+        public init(confirmAccess: Bool = false, confirmDelete: Bool = false, unlockBeforeSearch: Bool = true) {
+            self.confirmAccess = confirmAccess
+            self.confirmDelete = confirmDelete
+            self.unlockBeforeSearch = unlockBeforeSearch
+        }
+    }
+
+    /// The real providers every keyring flow is tested against.
+    public static let realProviders: [Provider] = [.gnomeKeyring, .keepassxc()]
 
     public static let password = "sandbox-password"
 
@@ -31,6 +53,10 @@ public final class KeyringSandbox: @unchecked Sendable {
     public let home: URL
     public let runtimeDirectory: URL
     public private(set) var busAddress = ""
+    /// The X display of the sandbox's own Xvfb (KeePassXC only), e.g. ":3".
+    public private(set) var display: String?
+    /// Whether the provider is KeePassXC.
+    public var isKeePassXC: Bool { display != nil }
     private var processes: [ChildProcess] = []
 
     public init(_ provider: Provider = .gnomeKeyring) throws {
@@ -51,8 +77,8 @@ public final class KeyringSandbox: @unchecked Sendable {
             case .plainOnly: try startTestDouble("plain-only")
             case .confirmDelete: try startTestDouble("confirm-delete")
             case .confirmDeleteFails: try startTestDouble("confirm-delete-fails")
-            case .refuseFirstSearch: try startTestDouble("refuse-first-search")
-            case .refuseEverySearch: try startTestDouble("refuse-every-search")
+            case .confirmDeleteWaits: try startTestDouble("confirm-delete-waits", dismissals.path)
+            case .keepassxc(let settings): try startKeePassXC(settings)
             }
         } catch {
             stop()
@@ -71,6 +97,14 @@ public final class KeyringSandbox: @unchecked Sendable {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
         ]
+    }
+
+    /// The environment of a program that shows windows on the sandbox's display (KeePassXC, xdotool).
+    public var desktopEnvironment: [String: String] {
+        var environment = self.environment
+        environment["DISPLAY"] = display ?? ""
+        environment["TMPDIR"] = root.appendingPathComponent("tmp").path
+        return environment
     }
 
     /// A fresh directory under HOME, to serve as a CODEX_HOME.
@@ -182,9 +216,49 @@ public final class KeyringSandbox: @unchecked Sendable {
         guard ready.status == 0 else { throw SandboxError.failed("gnome-keyring did not come up: \(ready)") }
     }
 
-    private func startTestDouble(_ mode: String) throws {
+    /// KeePassXC: an Xvfb display, a database made with keepassxc-cli whose root group is exposed, the settings,
+    /// then KeePassXC itself with the database password on stdin; ready once its collection is unlocked.
+    private func startKeePassXC(_ settings: KeePassXCSettings) throws {
+        let tmp = root.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        chmod(tmp.path, 0o700)
+        let xvfb = try ChildProcess(
+            "/usr/bin/Xvfb", ["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"],
+            environment: ["PATH": "/usr/bin:/bin"], stdin: .null, stdout: .pipe, stderr: .null)
+        track(xvfb)
+        display = ":" + (try firstLine(of: xvfb.output, from: "Xvfb"))
+        let database = root.appendingPathComponent("codex.kdbx").path
+        try keepassxcSupport(["make-db", database, KeyringSandbox.password])
+        try keepassxcSupport([
+            "settings", home.appendingPathComponent(".config").path,
+            "ConfirmAccessItem=\(settings.confirmAccess)", "ConfirmDeleteItem=\(settings.confirmDelete)",
+            "UnlockBeforeSearch=\(settings.unlockBeforeSearch)",
+        ])
         let process = try ChildProcess(
-            TestPaths.systemPython, [TestPaths.inspector, mode], environment: environment, stdin: .null, stdout: .pipe,
+            "/usr/bin/keepassxc", ["--pw-stdin", database], environment: desktopEnvironment, stdin: .pipe,
+            stdout: .null, stderr: .null)
+        track(process)
+        process.send(Data((KeyringSandbox.password + "\n").utf8))
+        try keepassxcSupport(["wait-ready"])
+    }
+
+    /// Runs Tests/Support/keepassxc.py with the sandbox's desktop environment.
+    @discardableResult
+    public func keepassxcSupport(_ arguments: [String], deadline: TimeInterval = 60) throws -> ProcessResult {
+        let result = try runProcess(
+            TestPaths.systemPython, [TestPaths.keepassxcSupport] + arguments, environment: desktopEnvironment,
+            deadline: deadline)
+        guard result.status == 0, !result.timedOut else { throw SandboxError.failed("keepassxc.py \(arguments[0]): \(result)") }
+        return result
+    }
+
+    /// Where the `confirmDeleteWaits` double records the prompts it was asked to dismiss.
+    public var dismissals: URL { root.appendingPathComponent("dismissals") }
+
+    private func startTestDouble(_ mode: String, _ arguments: String...) throws {
+        let process = try ChildProcess(
+            TestPaths.systemPython, [TestPaths.inspector, mode] + arguments, environment: environment, stdin: .null,
+            stdout: .pipe,
             stderr: .null)
         track(process)
         _ = try firstLine(of: process.output, from: "the test double")

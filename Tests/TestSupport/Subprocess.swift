@@ -304,6 +304,7 @@ public enum TestPaths {
     }()
 
     public static let inspector = repositoryRoot + "/Tests/Support/secret_service.py"
+    public static let keepassxcSupport = repositoryRoot + "/Tests/Support/keepassxc.py"
     /// Debian's Python, which has python3-dbus and python3-gi (the first python3 on PATH may not).
     public static let systemPython = "/usr/bin/python3"
 }

@@ -1,184 +1,123 @@
-// libsecret for prompts: the one thing this helper leaves to it. The calls a get, store or erase makes go to the
-// Secret Service over the helper's own D-Bus connection (SecretServiceStore/DBusConnection.swift, no GLib), with a
-// session whose Diffie-Hellman exchange is ours (ccs_dh.c, below); when the provider asks for a prompt (unlocking
-// a collection, confirming a deletion), libsecret runs it and waits for the person's answer, bounded by a watchdog
-// thread that cancels it at the deadline.
+// The Secret Service through libsecret: every call the keyring store makes (connecting, the session, searching,
+// reading and writing secrets and attributes, creating and deleting items, aliases, lock state, prompts) goes
+// through libsecret's asynchronous API on one private D-Bus connection, driven on a private GMainContext until it
+// completes or the command's deadline passes (ccs_client.c). No thread, no watchdog.
 //
-// libsecret is not linked: ccs_load() opens libsecret-1.so.0 with dlopen the first time a prompt must run and
-// resolves every function used here into ccs_api (GLib, GObject and GIO come in as libsecret's own dependencies).
-// A command that needs no prompt never loads, relocates or initialises any of them. Below the table, each name is
-// redirected to its entry, so the inline functions read as ordinary libsecret and GLib code; Swift calls only
-// these ccs_ functions (a direct call to a libsecret or GLib function from Swift would not link).
+// libsecret is not linked: ccs_load() opens libsecret-1.so.0 with dlopen the first time the keyring is used and
+// resolves every function used here into ccs_api (GLib, GObject and GIO come in as libsecret's own dependencies),
+// as Chromium's LibsecretLoader does. A command that never touches the keyring never loads, relocates or
+// initialises any of them. Inside ccs_client.c each name is redirected to its table entry, so that file reads as
+// ordinary libsecret and GLib code; Swift calls only the ccs_ functions declared at the end of this header.
 //
-// The D-Bus-path API (secret-paths.h) is marked "subject to change" by libsecret but has been stable since 0.18;
-// it runs a prompt, or unlocks items, by object path.
+// The D-Bus-path API (secret-paths.h) is marked "subject to change" by libsecret but has been stable since 0.18.
 #ifndef CCS_SHIM_H
 #define CCS_SHIM_H
 
-#define SECRET_API_SUBJECT_TO_CHANGE 1
-#include <libsecret/secret.h>
-#include <gio/gio.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
-// MARK: - The functions loaded from libsecret-1.so.0 and its dependencies
+// GLib's and libsecret's own names for the two types Swift passes around (the same declarations as theirs, so
+// that ccs_client.c can include both); Swift never looks inside them.
+typedef struct _GError GError;
+typedef struct _SecretValue SecretValue;
 
-#define CCS_API(X) \
-    X(secret_service_get_type) X(secret_service_open_sync) X(secret_service_unlock_dbus_paths_sync) \
-    X(secret_service_prompt_at_dbus_path_sync) X(secret_error_get_quark) \
-    X(g_io_error_quark) X(g_dbus_error_get_remote_error) X(g_dbus_error_encode_gerror) \
-    X(g_dbus_error_strip_remote_error) \
-    X(g_cancellable_new) X(g_cancellable_cancel) X(g_object_ref) X(g_object_unref) \
-    X(g_free) X(g_strfreev) X(g_error_free) X(g_malloc0) X(g_malloc0_n) X(g_get_monotonic_time) X(g_variant_unref) \
-    X(g_mutex_init) X(g_mutex_lock) X(g_mutex_unlock) X(g_mutex_clear) \
-    X(g_cond_init) X(g_cond_signal) X(g_cond_wait_until) X(g_cond_clear) X(g_thread_new) X(g_thread_join)
-
-#define CCS_API_ENTRY(name) __typeof__(name) *name;
-struct ccs_api { CCS_API(CCS_API_ENTRY) };
-#undef CCS_API_ENTRY
-extern struct ccs_api ccs_api;
-
-// Loads libsecret once (thread-safe). Returns 1 when every function is there; otherwise 0, with *problem set to
-// what went wrong (dlerror's text, or the missing function), owned by the loader.
+/// Loads libsecret once (thread-safe). Returns 1 when every function is there; otherwise 0, with *problem set to
+/// what went wrong (dlerror's text, or the missing function), owned by the loader.
 int ccs_load(const char **problem);
 
-#ifndef CCS_LOADER
-#undef g_object_ref
-#undef g_str_equal
-#define secret_service_get_type (ccs_api.secret_service_get_type)
-#define secret_service_open_sync (ccs_api.secret_service_open_sync)
-#define secret_service_unlock_dbus_paths_sync (ccs_api.secret_service_unlock_dbus_paths_sync)
-#define secret_service_prompt_at_dbus_path_sync (ccs_api.secret_service_prompt_at_dbus_path_sync)
-#define secret_error_get_quark (ccs_api.secret_error_get_quark)
-#define g_io_error_quark (ccs_api.g_io_error_quark)
-#define g_dbus_error_get_remote_error (ccs_api.g_dbus_error_get_remote_error)
-#define g_dbus_error_encode_gerror (ccs_api.g_dbus_error_encode_gerror)
-#define g_dbus_error_strip_remote_error (ccs_api.g_dbus_error_strip_remote_error)
-#define g_cancellable_new (ccs_api.g_cancellable_new)
-#define g_cancellable_cancel (ccs_api.g_cancellable_cancel)
-#define g_object_ref (ccs_api.g_object_ref)
-#define g_object_unref (ccs_api.g_object_unref)
-#define g_free (ccs_api.g_free)
-#define g_strfreev (ccs_api.g_strfreev)
-#define g_error_free (ccs_api.g_error_free)
-#define g_malloc0 (ccs_api.g_malloc0)
-#define g_malloc0_n (ccs_api.g_malloc0_n)
-#define g_get_monotonic_time (ccs_api.g_get_monotonic_time)
-#define g_variant_unref (ccs_api.g_variant_unref)
-#define g_mutex_init (ccs_api.g_mutex_init)
-#define g_mutex_lock (ccs_api.g_mutex_lock)
-#define g_mutex_unlock (ccs_api.g_mutex_unlock)
-#define g_mutex_clear (ccs_api.g_mutex_clear)
-#define g_cond_init (ccs_api.g_cond_init)
-#define g_cond_signal (ccs_api.g_cond_signal)
-#define g_cond_wait_until (ccs_api.g_cond_wait_until)
-#define g_cond_clear (ccs_api.g_cond_clear)
-#define g_thread_new (ccs_api.g_thread_new)
-#define g_thread_join (ccs_api.g_thread_join)
+// MARK: - The client (ccs_client.c)
 
-// MARK: - libsecret, for prompts only (unlocking a collection, or a provider that asks before it deletes)
+typedef struct CcsClient CcsClient;
 
-static inline SecretService *ccs_service_open_sync(GCancellable *cancellable, GError **error) {
-    return secret_service_open_sync(SECRET_TYPE_SERVICE, NULL, SECRET_SERVICE_NONE, cancellable, error);
-}
-static inline gint ccs_unlock_paths_sync(SecretService *service, const gchar **paths, GCancellable *cancellable,
-                                         gchar ***unlocked, GError **error) {
-    return secret_service_unlock_dbus_paths_sync(service, paths, cancellable, unlocked, error);
-}
-// Runs the prompt at `prompt` (not "/") and waits for it. TRUE when it completed; FALSE with *error set when it
-// failed, or with no error when it was dismissed.
-static inline gboolean ccs_prompt_sync(SecretService *service, const gchar *prompt, GCancellable *cancellable,
-                                       GError **error) {
-    GVariant *result = secret_service_prompt_at_dbus_path_sync(service, prompt, cancellable, NULL, error);
-    if (result == NULL) return FALSE;
-    g_variant_unref(result);
-    return TRUE;
-}
+typedef enum {
+    CCS_OK = 0,
+    /// *error is set: a GError from libsecret, GDBus or GIO.
+    CCS_FAILED = 1,
+    /// The deadline passed while the provider or the bus had not answered.
+    CCS_TIMED_OUT = 2,
+    /// The deadline passed while a prompt was waiting for a person.
+    CCS_PROMPT_TIMED_OUT = 3,
+    /// A prompt was dismissed (by a person, or by a provider that cannot show it).
+    CCS_DISMISSED = 4,
+    /// The bus's peer is another user (*peer_uid says which): nothing was sent to it.
+    CCS_FOREIGN_BUS = 5,
+    /// The bus's peer cannot be checked (not a Unix socket).
+    CCS_UNVERIFIABLE_BUS = 6,
+} CcsStatus;
 
-// MARK: - Error domains (macros in C, so Swift cannot see them)
+/// A client whose calls must all finish within timeout_ms from now; a prompt, once shown, gets until
+/// prompt_timeout_ms after it appeared (0: the command's deadline stands). Call after ccs_load().
+CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms);
+void ccs_client_free(CcsClient *client);
+/// Whether a prompt was run during the client's last call.
+int ccs_client_prompted(const CcsClient *client);
+/// Milliseconds left before the deadline (0 when it has passed).
+int64_t ccs_client_remaining_ms(const CcsClient *client);
 
-static inline GQuark ccs_io_error_quark(void) { return G_IO_ERROR; }
-static inline GQuark ccs_secret_error_quark(void) { return SECRET_ERROR; }
+/// Connects to the bus at `address` (a private connection), checks that the bus's peer is this user or root
+/// (SO_PEERCRED), and opens libsecret's Secret Service proxy on that connection.
+CcsStatus ccs_client_connect(CcsClient *client, const char *address, uint32_t *peer_uid, GError **error);
+/// Item paths whose attributes match `attributes` (NULL-terminated key, value, key, value, ...), split by lock
+/// state. With open_session, the session for secrets is opened in the same round trip.
+CcsStatus ccs_client_search(CcsClient *client, const char *const *attributes, int open_session, char ***unlocked,
+                            char ***locked, GError **error);
+/// An item's attributes (NULL-terminated key, value, ...; free with ccs_strfreev) and lock state; with
+/// want_secret, its secret too (free with ccs_value_unref), read in the same round trip.
+CcsStatus ccs_client_read_item(CcsClient *client, const char *path, int want_secret, char ***attributes,
+                               int *locked, SecretValue **secret, GError **error);
+/// Replaces the secret of an existing item (SetSecret): its label and attributes stay.
+CcsStatus ccs_client_set_secret(CcsClient *client, const char *path, const uint8_t *secret, size_t length,
+                                const char *content_type, GError **error);
+/// Replaces an item's attributes.
+CcsStatus ccs_client_set_attributes(CcsClient *client, const char *path, const char *const *attributes,
+                                    GError **error);
+/// Creates an item in `collection` (never replacing one); runs the provider's prompt if it asks for one.
+CcsStatus ccs_client_create_item(CcsClient *client, const char *collection, const char *label,
+                                 const char *const *attributes, const uint8_t *secret, size_t length,
+                                 const char *content_type, char **item, GError **error);
+/// Deletes an item; runs the provider's prompt if it asks for one.
+CcsStatus ccs_client_delete_item(CcsClient *client, const char *path, GError **error);
+/// The collection behind an alias ("/" when there is none).
+CcsStatus ccs_client_read_alias(CcsClient *client, const char *alias, char **collection, GError **error);
+/// A collection's lock state and label.
+CcsStatus ccs_client_read_collection(CcsClient *client, const char *path, int *locked, char **label,
+                                     GError **error);
+/// Unlocks items or collections (running the provider's prompt); *unlocked lists what is now unlocked.
+CcsStatus ccs_client_unlock(CcsClient *client, const char *const *paths, char ***unlocked, GError **error);
+/// The collections the provider has (the service's Collections property, read when it was opened; free with
+/// ccs_strfreev).
+char **ccs_client_collections(const CcsClient *client);
+/// The session algorithm in use ("plain" or "dh-ietf1024-sha256-aes128-cbc-pkcs7"), or NULL before a session.
+const char *ccs_client_session_algorithm(const CcsClient *client);
 
-// The D-Bus error name of a GError (free with g_free): the remote one it carries, or the one its domain registered
-// (GDBus's own, libsecret's org.freedesktop.Secret.Error.*); then the message without GDBus's "GDBus.Error:name: ".
-static inline gchar *ccs_error_dbus_name_stripping(GError *error) {
-    gchar *name = g_dbus_error_get_remote_error(error);
-    if (name == NULL) name = g_dbus_error_encode_gerror(error);
-    g_dbus_error_strip_remote_error(error);
-    return name;
-}
+// MARK: - Values, errors and memory
 
-// MARK: - Object lifetime
+/// The last message GLib logged (a warning from GDBus, say) since the last call, or NULL; free with free().
+char *ccs_take_log_message(void);
 
-static inline void ccs_object_unref(gpointer object) { if (object) g_object_unref(object); }
-static inline void ccs_free(gpointer memory) { g_free(memory); }
-static inline void ccs_strfreev(gchar **strings) { g_strfreev(strings); }
-static inline GCancellable *ccs_cancellable_new(void) { return g_cancellable_new(); }
-static inline void ccs_error_free(GError *error) { g_error_free(error); }
+const uint8_t *ccs_value_bytes(SecretValue *value, size_t *length);
+void ccs_value_unref(SecretValue *value);
+void ccs_strfreev(char **strings);
+void ccs_free(void *memory);
+void ccs_error_free(GError *error);
+/// The D-Bus error name of a GError (free with ccs_free): the remote one it carries, or the one its domain
+/// registered (GDBus's own, libsecret's org.freedesktop.Secret.Error.*); the message is stripped of GDBus's
+/// "GDBus.Error:name: " prefix. NULL for an error with no D-Bus name.
+char *ccs_error_dbus_name_stripping(GError *error);
+const char *ccs_error_message(const GError *error);
 
-// MARK: - Diffie-Hellman for the dh-ietf1024-sha256-aes128-cbc-pkcs7 session (ccs_dh.c; needs no GLib)
-
-/// result = base^exponent mod modulus, all big-endian; modulus odd, 1024 bits; base < modulus. Constant time in the
-/// exponent's and the base's values (not in the exponent's length). Returns 0, or -1 for an unusable modulus.
-int ccs_modexp_1024(uint8_t result[128], const uint8_t base[128], const uint8_t *exponent, size_t exponent_length,
-                    const uint8_t modulus[128]);
-
-// MARK: - Watchdog: cancels a GCancellable when a deadline passes.
-//
-// libsecret's *_sync calls run a private main loop and honour a GCancellable; a thread that waits on
-// a condition variable until the deadline and then cancels is the one way to bound them all alike,
-// including libsecret's prompt wait, which has no timeout of its own.
-
-typedef struct {
-    GMutex mutex;
-    GCond cond;
-    gboolean stopped;
-    gboolean fired;
-    gint64 deadline;
-    GCancellable *cancellable;
-    GThread *thread;
-} CCSWatchdog;
-
-static gpointer ccs_watchdog_main(gpointer data) {
-    CCSWatchdog *dog = (CCSWatchdog *)data;
-    g_mutex_lock(&dog->mutex);
-    while (!dog->stopped) {
-        if (!g_cond_wait_until(&dog->cond, &dog->mutex, dog->deadline) && !dog->stopped) {
-            dog->fired = TRUE;
-            g_cancellable_cancel(dog->cancellable);
-            break;
-        }
-    }
-    g_mutex_unlock(&dog->mutex);
-    return NULL;
-}
-
-static inline CCSWatchdog *ccs_watchdog_start(GCancellable *cancellable, gint64 timeout_ms) {
-    CCSWatchdog *dog = g_new0(CCSWatchdog, 1);
-    g_mutex_init(&dog->mutex);
-    g_cond_init(&dog->cond);
-    dog->cancellable = g_object_ref(cancellable);
-    dog->deadline = g_get_monotonic_time() + timeout_ms * G_TIME_SPAN_MILLISECOND;
-    dog->thread = g_thread_new("ccs-watchdog", ccs_watchdog_main, dog);
-    return dog;
-}
-
-// Stops and frees the watchdog; returns TRUE when it had fired (the operation timed out).
-static inline gboolean ccs_watchdog_stop(CCSWatchdog *dog) {
-    g_mutex_lock(&dog->mutex);
-    dog->stopped = TRUE;
-    g_cond_signal(&dog->cond);
-    g_mutex_unlock(&dog->mutex);
-    g_thread_join(dog->thread);
-    gboolean fired = dog->fired;
-    g_object_unref(dog->cancellable);
-    g_mutex_clear(&dog->mutex);
-    g_cond_clear(&dog->cond);
-    g_free(dog);
-    return fired;
-}
-
-#endif // CCS_LOADER
+/// What kind of failure a GError is, as far as GIO's own codes tell (anything else is read by its D-Bus name).
+typedef enum {
+    /// Not one of GIO's codes below: a D-Bus error reply, libsecret's or GDBus's own error.
+    CCS_ERROR_OTHER = 0,
+    /// Cancelled or timed out.
+    CCS_ERROR_TIMED_OUT = 1,
+    CCS_ERROR_PERMISSION_DENIED = 2,
+    /// The bus could not be reached or went away (no such socket, refused, closed, broken pipe).
+    CCS_ERROR_UNREACHABLE = 3,
+    /// Some other failure of GIO's (authentication refused, a malformed message, ...).
+    CCS_ERROR_IO = 4,
+} CcsErrorKind;
+CcsErrorKind ccs_error_kind(const GError *error);
 
 #endif
