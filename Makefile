@@ -10,7 +10,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SWIFT ?= swift
-DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring dbus dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi
+DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool dbus dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi
 RELEASE_FLAGS = -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)/codex-credential-helper
 WITH_KEYRING = contrib/scripts/with-test-keyring

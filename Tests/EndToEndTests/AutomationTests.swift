@@ -123,8 +123,9 @@ struct AutomationTests {
         #expect(status.out.contains("EXPIRED at"))
     }
 
-    @Test func listShowsEveryHomeInBothBackendsWithoutSecrets() throws {
-        let sandbox = try KeyringSandbox()
+    @Test(arguments: KeyringSandbox.realProviders)
+    func listShowsEveryHomeInBothBackendsWithoutSecrets(_ provider: KeyringSandbox.Provider) throws {
+        let sandbox = try KeyringSandbox(provider)
         let homes = try (0..<3).map { _ in try sandbox.makeCodexHome() }
         var tokens: [String] = []
         for (index, home) in homes.enumerated() {

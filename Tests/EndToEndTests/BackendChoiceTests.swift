@@ -168,15 +168,17 @@ struct BackendChoiceTests {
         #expect(filesContaining(token, under: sandbox.root).isEmpty)
     }
 
-    @Test func statusReportsBackendsAndCheckPasses() throws {
-        let sandbox = try KeyringSandbox()
+    @Test(arguments: KeyringSandbox.realProviders)
+    func statusReportsBackendsAndCheckPasses(_ provider: KeyringSandbox.Provider) throws {
+        let sandbox = try KeyringSandbox(provider)
         let home = try sandbox.makeCodexHome()
         let token = TestTokens.personal()
         try #require(try helper(["login", "--with-access-token", "--expires-in", "30d", "--codex-home", home], in: sandbox,
                                 stdin: .text(token)).status == 0)
         let status = try helper(["status", "--codex-home", home], in: sandbox)
         #expect(status.status == 0, "\(status)")
-        #expect(status.out.contains("usable: default collection 'login', unlocked"))
+        let collection = sandbox.isKeePassXC ? "codex" : "login"  // KeePassXC names it after the database file
+        #expect(status.out.contains("usable: default collection '\(collection)', unlocked"), "\(status.out)")
         #expect(status.out.contains("personal access token in the Secret Service keyring"))
         #expect(status.out.contains("(in 29 days)") || status.out.contains("(in 30 days)"))
         #expect(status.out.contains("does not read the keyring"))

@@ -58,4 +58,56 @@ struct BrokenBusTests {
         let auto = try helper(["get", "--format", "token", "--timeout", "2"], in: sandbox, environment: env)
         #expect(auto.status == 0 && auto.out == token + "\n", "\(auto)")
     }
+
+    /// A session bus run by another user (one who took over a stale socket path, say): the helper checks the bus's
+    /// peer (SO_PEERCRED) before anything goes out, refuses with 69 and says why; auto uses the file. Running a bus
+    /// as another user needs root.
+    @Test(.enabled(if: getuid() == 0, "running a bus as another user needs root"))
+    func aBusRunByAnotherUserIsRefused() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let home = try sandbox.makeCodexHome()
+        let directory = sandbox.root.appendingPathComponent("foreign")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        chown(directory.path, 65534, 65534)
+        chmod(sandbox.root.path, 0o755)
+        let config = directory.appendingPathComponent("bus.conf")
+        try """
+        <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+         "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+        <busconfig>
+          <type>session</type>
+          <listen>unix:path=\(directory.path)/bus</listen>
+          <auth>EXTERNAL</auth>
+          <policy context="default">
+            <allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>
+          </policy>
+        </busconfig>
+        """.write(to: config, atomically: true, encoding: .utf8)
+        chmod(config.path, 0o644)
+        let bus = try ChildProcess(
+            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/dbus-daemon",
+                                 "--config-file=\(config.path)", "--nofork", "--print-address=1"],
+            environment: ["PATH": "/usr/bin:/bin"], stdin: .null, stdout: .pipe, stderr: .null)
+        defer {
+            bus.signal(SIGKILL)
+            _ = bus.wait(timeout: 5)
+        }
+        var address = Data()
+        var byte: UInt8 = 0
+        while !address.contains(0x0A), read(bus.output, &byte, 1) == 1 { address.append(byte) }
+        let env = ["DBUS_SESSION_BUS_ADDRESS": String(decoding: address, as: UTF8.self)
+                       .trimmingCharacters(in: .whitespacesAndNewlines), "CODEX_HOME": home]
+        try #require(env["DBUS_SESSION_BUS_ADDRESS"]?.hasPrefix("unix:") == true, "the foreign bus did not start")
+
+        let token = TestTokens.personal()
+        let strict = try helper(["login", "--with-access-token", "--backend", "secret-service", "--verbose"], in: sandbox,
+                                stdin: .text(token), environment: env)
+        #expect(strict.status == 69, "\(strict)")
+        #expect(strict.err.contains("is run by another user (uid 65534), not by you"), "\(strict.err)")
+        #expect(!strict.err.contains("searching the keyring"), "nothing was asked of that bus")
+        let auto = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(token), environment: env)
+        #expect(auto.status == 0, "\(auto)")
+        #expect(auto.err.contains("the session bus belongs to another user"), "\(auto.err)")
+        #expect(FileManager.default.fileExists(atPath: home + "/credentials.sealed"))
+    }
 }

@@ -97,8 +97,9 @@ struct LoginRoundTripTests {
                                record: #"{"auth_mode":"apikey","OPENAI_API_KEY":"\#(key)"}"#, kind: "api_key", sandbox: sandbox)
     }
 
-    @Test func itemsCodexCreatedAreServed() throws {
-        let sandbox = try KeyringSandbox()
+    @Test(arguments: KeyringSandbox.realProviders)
+    func itemsCodexCreatedAreServed(_ provider: KeyringSandbox.Provider) throws {
+        let sandbox = try KeyringSandbox(provider)
         let home = try sandbox.makeCodexHome()
         let account = try codexAccount(home)
         // secret-tool, with only Codex's four attributes.
@@ -124,8 +125,9 @@ struct LoginRoundTripTests {
         #expect(items.first?.secret?.contains(token) == true)
     }
 
-    @Test func itemWithExactlyCodexsAttributesAndNoSchemaIsServed() throws {
-        let sandbox = try KeyringSandbox()
+    @Test(arguments: KeyringSandbox.realProviders)
+    func itemWithExactlyCodexsAttributesAndNoSchemaIsServed(_ provider: KeyringSandbox.Provider) throws {
+        let sandbox = try KeyringSandbox(provider)
         let home = try sandbox.makeCodexHome()
         let account = try codexAccount(home)
         let attributes = #"{"service":"Codex Auth","username":"\#(account)","target":"default","application":"rust-keyring"}"#

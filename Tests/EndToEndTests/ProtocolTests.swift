@@ -4,8 +4,9 @@ import Testing
 
 @Suite("End to end: the get/store/erase protocol")
 struct ProtocolTests {
-    @Test func storeGetEraseThroughTheProtocol() throws {
-        let sandbox = try KeyringSandbox()
+    @Test(arguments: KeyringSandbox.realProviders)
+    func storeGetEraseThroughTheProtocol(_ provider: KeyringSandbox.Provider) throws {
+        let sandbox = try KeyringSandbox(provider)
         let home = try sandbox.makeCodexHome()
         let token = TestTokens.personal()
         let store = try helper(["store"], in: sandbox, stdin: .text("codex_home=\(home)\ntoken=\(token)\nexpires_at=2099-01-01T00:00:00Z\nfuture_key=ignored\n\n"))

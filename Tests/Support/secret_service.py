@@ -95,8 +95,16 @@ def create(bus, attrs_json, secret, label):
     value = dbus.Struct(
         (session, dbus.ByteArray(b""), dbus.ByteArray(secret.encode()), dbus.String("text/plain")), signature="oayays")
     item, prompt = collection.CreateItem(properties, value, False)
+    if str(prompt) != "/":
+        # KeePassXC answers every CreateItem with a prompt, which completes without a person when none is configured.
+        dbus.Interface(bus.get_object(SS, prompt), PROMPT_IFACE).Prompt("")
+        deadline = time.time() + 10
+        while str(item) == "/" and time.time() < deadline:
+            unlocked, locked = svc.SearchItems(attributes)
+            item = (list(unlocked) + list(locked) + ["/"])[0]
+            time.sleep(0.05)
     print(str(item))
-    return 0
+    return 0 if str(item) != "/" else 1
 
 
 def lock_default(bus):

@@ -46,14 +46,6 @@ int32_t csystem_key_add(int32_t keyring, const char *description, const void *pa
 /// Invalidates the key at once, for every process. 0, or -1 with errno.
 int csystem_key_invalidate(int32_t key);
 
-// MARK: - Unix-domain sockets (the D-Bus session bus)
 
-/// A non-blocking, close-on-exec stream socket connected (or connecting: errno EINPROGRESS is not an error here;
-/// poll for writing and read csystem_socket_error) to `path` (`length` bytes, no NUL), an abstract name when
-/// `abstract` is set. Returns the descriptor, or -1 with errno (EAGAIN: the listener's backlog is full; retry).
-int csystem_unix_connect(const char *path, size_t length, int abstract);
-
-/// The pending error of a socket (SO_ERROR): 0 when a non-blocking connect has succeeded.
-int csystem_socket_error(int fd);
 
 #endif
