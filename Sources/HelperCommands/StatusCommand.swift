@@ -108,9 +108,12 @@ struct StatusReport {
         row("Key file", "\(file.options.keyFilePath)" + (keyFilePresent ? " (present)" : " (none yet)"))
 
         // Where the credential is.
+        // A store that could not be searched is "not checked", never "none".
         var found: [(text: String, token: String?)] = []
         if keyringFailure == nil || keyringUsable {
             found += describe(from: backends.keyring)
+        } else if let keyringFailure {
+            found.append(("not checked in \(backends.keyring.displayName): \(keyringFailure.reason ?? keyringFailure.message)", nil))
         }
         found += describe(from: file)
         if found.isEmpty { row("Credential", "none stored") }
@@ -172,6 +175,8 @@ struct StatusReport {
                 text += ", expiry unknown (record it with login --expires-in)"
             }
             return [(text, decoded.token)]
+        } catch where [.locked, .timeout, .unavailable].contains(error.code) {
+            return [("not checked in \(store.displayName): \(error.reason ?? error.message)", nil)]
         } catch {
             return [("in \(store.displayName), but not readable here: \(error.message)", nil)]
         }

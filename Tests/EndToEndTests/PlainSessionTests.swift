@@ -34,4 +34,27 @@ struct PlainSessionTests {
         #expect(logout.status == 0, "\(logout)")
         #expect(try sandbox.codexItems().isEmpty)
     }
+
+    /// A provider that refuses to have an item's attributes written: a second login still replaces the secret (as
+    /// Codex does, with SetSecret) and succeeds, saying that the metadata could not be updated; the stale metadata
+    /// is not reported for the new credential (its fingerprint does not match).
+    @Test func aRefusedMetadataUpdateDoesNotFailAReplacedSecret() throws {
+        let sandbox = try KeyringSandbox(.refuseAttributes)
+        let home = try sandbox.makeCodexHome()
+        let strict = ["CODEX_CREDENTIAL_BACKEND": "secret-service", "CODEX_HOME": home]
+        let first = try helper(["login", "--with-access-token", "--name", "first", "--expires-in", "30d"], in: sandbox,
+                               stdin: .text(TestTokens.personal()), environment: strict)
+        #expect(first.status == 0, "\(first)")
+        let second = TestTokens.personal()
+        let relogin = try helper(["login", "--with-access-token", "--name", "second"], in: sandbox, stdin: .text(second),
+                                 environment: strict)
+        #expect(relogin.status == 0, "\(relogin)")
+        #expect(relogin.err.contains("replacing the previous credential"), "\(relogin.err)")
+        #expect(relogin.err.contains("the keyring did not take the credential's metadata"), "\(relogin.err)")
+        #expect(try sandbox.codexItems().map(\.secret) == [#"{"OPENAI_API_KEY":null,"personal_access_token":"\#(second)"}"#])
+        let get = try helper(["get"], in: sandbox, environment: strict)
+        #expect(get.status == 0, "\(get)")
+        #expect(get.out.contains("token=\(second)\n"))
+        #expect(!get.out.contains("name=first") && !get.out.contains("expires_at="), "stale metadata: \(get.out)")
+    }
 }

@@ -9,7 +9,8 @@
                                                UnlockBeforeSearch: true or false)
   keepassxc.py wait-ready                      wait until org.freedesktop.secrets is owned and the default
                                                collection exists and is unlocked
-  keepassxc.py lock                            lock every database (org.keepassxc.KeePassXC.MainWindow)
+  keepassxc.py lock                            lock every database (org.keepassxc.KeePassXC.MainWindow) and
+                                               wait until the default collection is locked
   keepassxc.py press-return-in WINDOW_NAME SECONDS
                                                wait for a window whose name contains WINDOW_NAME, then press Return in
                                                it, as a person clicking its default button (xdotool; needs DISPLAY)
@@ -101,10 +102,23 @@ def wait_ready(bus):
 
 
 def lock(bus):
+    """Locks every database and waits until the default collection says it is locked."""
     window = dbus.Interface(bus.get_object("org.keepassxc.KeePassXC.MainWindow", "/keepassxc"),
                             "org.keepassxc.KeePassXC.MainWindow")
     window.lockAllDatabases()
-    return 0
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            service = dbus.Interface(bus.get_object(SS, SS_PATH), "org.freedesktop.Secret.Service")
+            for collection in service.ReadAlias("default"), :
+                props = dbus.Interface(bus.get_object(SS, collection), PROPS)
+                if bool(props.Get("org.freedesktop.Secret.Collection", "Locked")):
+                    return 0
+        except dbus.DBusException:
+            pass
+        time.sleep(0.1)
+    print("KeePassXC did not lock its database", file=sys.stderr)
+    return 1
 
 
 def press_return_in(name, seconds):

@@ -17,6 +17,9 @@
                                                deletes the item and emits Completed; Dismiss emits it dismissed
   secret_service.py confirm-delete-fails        the same, but the prompt fails: Prompt answers
                                                org.freedesktop.Secret.Error.IsLocked
+  secret_service.py refuse-attributes          plain-only, but refuses every write of an item's Attributes with
+                                               org.freedesktop.DBus.Error.InvalidArgs (as KeePassXC does when the
+                                               attributes include its read-only Uuid or Path)
   secret_service.py confirm-delete-waits FILE  the same, but the prompt waits for a person who never comes; a
                                                Dismiss completes it dismissed and appends "dismissed" to FILE
 
@@ -145,7 +148,7 @@ def hang(answer_with_error=False):
     GLib.MainLoop().run()
 
 
-def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None):
+def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None, refuse_attributes=False):
     # A small but real Secret Service: one unlocked collection, items with attributes, label and secret, the plain
     # session algorithm only. Enough for the helper's login/get/store/erase and for the `items` inspector.
     import dbus.service
@@ -186,6 +189,9 @@ def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None):
                     "Attributes": dbus.Dictionary(self.attributes, signature="ss")}
 
         def set_property(self, prop, value):
+            if prop == "Attributes" and refuse_attributes:
+                raise dbus.exceptions.DBusException(
+                    "attributes are read-only here", name="org.freedesktop.DBus.Error.InvalidArgs")
             if prop == "Attributes":
                 self.attributes = {str(k): str(v) for k, v in value.items()}
             elif prop == "Label":
@@ -315,6 +321,8 @@ def main(argv):
         return plain_only(confirm_delete=True)
     if command == "confirm-delete-fails":
         return plain_only(confirm_delete=True, prompt_fails=True)
+    if command == "refuse-attributes":
+        return plain_only(refuse_attributes=True)
     if command == "confirm-delete-waits":
         return plain_only(confirm_delete=True, prompt_waits_log=argv[2])
     bus = dbus.SessionBus()

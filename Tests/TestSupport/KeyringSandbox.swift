@@ -16,6 +16,8 @@ public final class KeyringSandbox: @unchecked Sendable {
         case failing
         /// An in-memory Secret Service that offers only the "plain" session algorithm.
         case plainOnly
+        /// plain-only, refusing every write of an item's attributes (InvalidArgs).
+        case refuseAttributes
         /// The same, asking for a prompt to be answered before it deletes an item (see secret_service.py).
         case confirmDelete
         /// The same, with a prompt that fails (IsLocked).
@@ -75,6 +77,7 @@ public final class KeyringSandbox: @unchecked Sendable {
             case .hanging: try startTestDouble("hang")
             case .failing: try startTestDouble("fail")
             case .plainOnly: try startTestDouble("plain-only")
+            case .refuseAttributes: try startTestDouble("refuse-attributes")
             case .confirmDelete: try startTestDouble("confirm-delete")
             case .confirmDeleteFails: try startTestDouble("confirm-delete-fails")
             case .confirmDeleteWaits: try startTestDouble("confirm-delete-waits", dismissals.path)
