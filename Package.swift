@@ -77,8 +77,6 @@ let package = Package(
             // library loaded and relocated at every start.
             linkerSettings: [.unsafeFlags([
                 "-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/linker/symbol-order.txt",
-                "-Xlinker", "--no-warn-symbol-ordering",
                 // libstdc++ linked statically (see the linker script in that directory).
                 "-L\(Context.packageDirectory)/contrib/linker/static-libstdc++",
             ])]),

@@ -32,9 +32,9 @@ public struct CodexCredentialHelper: ParsableCommand {
                                           stays in the kernel keyring (default
                                           900, 0: off); logout clears it
               CODEX_CREDENTIAL_TRACE=1    trace on stderr, secrets redacted
-              DBUS_SESSION_BUS_ADDRESS    the session bus of the keyring (its unix:path=
-                                          and unix:abstract= entries; unset:
-                                          $XDG_RUNTIME_DIR/bus)
+              DBUS_SESSION_BUS_ADDRESS    the session bus of the keyring (unset:
+                                          $XDG_RUNTIME_DIR/bus); it must be a Unix
+                                          socket whose bus runs as you or root
 
             EXIT STATUS:
             \(exitStatusTable)

@@ -179,8 +179,15 @@ final class SecretServiceConnection {
         return (locked != 0, takeString(label) ?? "")
     }
 
-    /// The collections the provider has (from the service's properties, read when it was opened).
-    func collections() -> [String] { takeStrings(ccs_client_collections(client)) }
+    /// The collections the provider has (the service's Collections property).
+    func collections() throws(HelperError) -> [String] {
+        var paths: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        try run("listing the collections", prompt: Prompt?.none) { error in ccs_client_collections(client, &paths, error) }
+        return takeStrings(paths)
+    }
+
+    /// Starts loading libsecret in the background (see ccs_preload), for a command that will use the keyring.
+    static func preload() { ccs_preload() }
 
     /// Creates an item and returns its path, running the provider's prompt if it asks for one. Never replaces: the
     /// store finds and updates existing items itself, because Secret Service "replace" matches on the full

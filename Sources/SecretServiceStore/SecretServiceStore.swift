@@ -39,6 +39,10 @@ public final class SecretServiceStore: CredentialStore {
 
     public init(options: Options) { self.options = options }
 
+    /// Starts loading libsecret on a thread of its own, for a command that is about to use the keyring: loading and
+    /// relocating GLib then overlaps the rest of the start-up. Never called for the file backend.
+    public static func preload() { SecretServiceConnection.preload() }
+
     /// The attributes Codex searches by.
     public static func lookupAttributes(_ home: CodexHome) -> [String: String] {
         ["service": service, "username": home.account, "target": target]
@@ -207,7 +211,7 @@ public final class SecretServiceStore: CredentialStore {
         -> [(path: String, name: String)]
     {
         var locked: [(path: String, name: String)] = []
-        for path in connection.collections() {
+        for path in try connection.collections() {
             let state = try connection.collectionState(path)
             if state.locked { locked.append((path, displayName(collection: path, label: state.label))) }
         }

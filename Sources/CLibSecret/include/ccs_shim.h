@@ -45,6 +45,9 @@ typedef enum {
     CCS_UNVERIFIABLE_BUS = 6,
 } CcsStatus;
 
+/// Starts loading libsecret (and registering the client's types) on a thread of its own, so that loading and
+/// relocating GLib overlaps the rest of the helper's start-up; the first ccs_load() waits for it to finish.
+void ccs_preload(void);
 /// A client whose calls must all finish within timeout_ms from now; a prompt, once shown, gets until
 /// prompt_timeout_ms after it appeared (0: the command's deadline stands). Call after ccs_load().
 CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms);
@@ -84,9 +87,8 @@ CcsStatus ccs_client_read_collection(CcsClient *client, const char *path, int *l
                                      GError **error);
 /// Unlocks items or collections (running the provider's prompt); *unlocked lists what is now unlocked.
 CcsStatus ccs_client_unlock(CcsClient *client, const char *const *paths, char ***unlocked, GError **error);
-/// The collections the provider has (the service's Collections property, read when it was opened; free with
-/// ccs_strfreev).
-char **ccs_client_collections(const CcsClient *client);
+/// The collections the provider has (the service's Collections property; free with ccs_strfreev).
+CcsStatus ccs_client_collections(CcsClient *client, char ***paths, GError **error);
 /// The session algorithm in use ("plain" or "dh-ietf1024-sha256-aes128-cbc-pkcs7"), or NULL before a session.
 const char *ccs_client_session_algorithm(const CcsClient *client);
 
