@@ -10,7 +10,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SWIFT ?= swift
-DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool dbus dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi
+DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool keyutils dbus dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi
 RELEASE_FLAGS = -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)/codex-credential-helper
 WITH_KEYRING = contrib/scripts/with-test-keyring
@@ -23,9 +23,11 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = wire token sealed
 
 BENCH_RUNS ?= 30
+# Extra bench.py arguments, e.g. BENCH_ARGS="--variant name=/path/to/another/build" (timed in the same runs).
+BENCH_ARGS ?=
 GIT_LIBSECRET_SRC = /usr/share/doc/git/contrib/credential/libsecret
 
-.PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench order-file
+.PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench
 
 all: build
 
@@ -78,15 +80,7 @@ bench: release
 	    $$(pkg-config --cflags --libs libsecret-1 glib-2.0) && \
 	    cc -O2 -o .build/bench/peak-rss contrib/scripts/peak-rss.c
 	$(WITH_KEYRING) /usr/bin/python3 contrib/scripts/bench.py "$(RELEASE_BIN)" "$(CURDIR)/.build/bench/git-credential-libsecret" \
-	    "$(CURDIR)/.build/bench/peak-rss" --runs $(BENCH_RUNS)
-
-# The linker's symbol-ordering file (contrib/linker/symbol-order.txt): the functions the hot paths execute, from
-# callgrind profiles of the release binary, so that the link places them together. Rerun after large changes and
-# commit the result; a stale file costs only locality.
-order-file: release
-	@command -v valgrind >/dev/null || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind; }
-	$(WITH_KEYRING) contrib/scripts/profile-order "$(RELEASE_BIN)"
+	    "$(CURDIR)/.build/bench/peak-rss" --runs $(BENCH_RUNS) $(BENCH_ARGS)
 
 # The whole test suite under AddressSanitizer and under ThreadSanitizer, each in a build directory of its own.
 sanitize: deps

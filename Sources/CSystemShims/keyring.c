@@ -9,6 +9,7 @@
 
 // From <linux/keyctl.h>, which not every libc's headers include.
 #define CSYSTEM_KEY_SPEC_SESSION_KEYRING -3
+#define CSYSTEM_KEY_SPEC_USER_SESSION_KEYRING -5
 #define CSYSTEM_KEYCTL_GET_KEYRING_ID 0
 #define CSYSTEM_KEYCTL_DESCRIBE 6
 #define CSYSTEM_KEYCTL_SETPERM 5
@@ -24,6 +25,11 @@ int32_t csystem_key_session_keyring(void) {
     // (the one a later search finds). Adding to KEY_SPEC_SESSION_KEYRING itself would instead make a new anonymous
     // session keyring for this process alone, which dies with it.
     long id = syscall(SYS_keyctl, CSYSTEM_KEYCTL_GET_KEYRING_ID, CSYSTEM_KEY_SPEC_SESSION_KEYRING, 0);
+    return id < 0 ? -1 : (int32_t)id;
+}
+
+int32_t csystem_key_user_session_keyring(void) {
+    long id = syscall(SYS_keyctl, CSYSTEM_KEYCTL_GET_KEYRING_ID, CSYSTEM_KEY_SPEC_USER_SESSION_KEYRING, 0);
     return id < 0 ? -1 : (int32_t)id;
 }
 

@@ -229,7 +229,7 @@ public final class CredentialService {
             if let name = credential.metadata?.name { fields.append(("name", name)) }
             if let expiry { fields.append(("expires_at", expiry.rfc3339)) }
             if let created = credential.metadata?.createdAt { fields.append(("created_at", created.rfc3339)) }
-            environment.output.write(WireFormat.write(fields))
+            environment.output.write(try WireFormat.write(fields))
         }
     }
 
@@ -446,9 +446,19 @@ public final class CredentialService {
                     + "Store one with: printf '%s' \"$TOKEN\" | codex-credential-helper login --with-access-token")
         }
         let decoded = try AuthRecord.decode(stored.secret)
+        // A token with whitespace, a control character or a NUL in it (written by another tool, or an older version)
+        // is not a token Codex could use: bad stored data in every format, and never printed.
+        if let token = decoded.token, token.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
+            throw HelperError(
+                .badStoredData,
+                "The credential stored for \(home.path) in \(stored.location) has a token with whitespace or a control "
+                    + "character in it (a line break, a NUL), which no valid token has. Log in again to replace it.")
+        }
+        var metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
+        // A name another tool wrote may break the rules login holds names to: it is left out rather than printed.
+        if let name = metadata?.name, (try? validatedName(name)) == nil { metadata?.name = nil }
         return Credential(
-            home: home, decoded: decoded, record: stored.secret,
-            metadata: CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret),
+            home: home, decoded: decoded, record: stored.secret, metadata: metadata,
             backend: stored.backend, location: stored.location)
     }
 

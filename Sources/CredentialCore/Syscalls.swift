@@ -121,17 +121,27 @@ public enum Syscall {
         return String(cString: resolved)
     }
 
-    /// Reads a whole file, refusing one larger than `limit` bytes. nil when the file does not exist.
+    /// Reads a whole regular file, refusing one larger than `limit` bytes. nil when the file does not exist. Opened
+    /// without blocking and checked on the descriptor: a FIFO, a device or a directory is refused (EINVAL, or
+    /// EISDIR) instead of waiting for a writer that may never come.
     public static func readFile(_ path: String, limit: Int) throws(Errno) -> [UInt8]? {
         let fd: Int32
         do {
-            fd = try open(path, O_RDONLY)
+            fd = try open(path, O_RDONLY | O_NONBLOCK)
         } catch {
             if error == .noEntry { return nil }
             throw error
         }
         defer { close(fd) }
+        let info = try fileStatus(fd: fd)
+        guard info.st_mode & S_IFMT == S_IFREG else { throw Errno(info.st_mode & S_IFMT == S_IFDIR ? EISDIR : EINVAL) }
         return try readAll(fd, limit: limit)
+    }
+
+    /// Sets close-on-exec on a descriptor the helper was handed (so that no child inherits it).
+    public static func setCloseOnExec(_ fd: Int32) throws(Errno) {
+        let flags = try retrying { fcntl(fd, F_GETFD) }
+        try retrying { fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
     }
 
     /// Reads to end of file or until more than `limit` bytes have arrived (then returns `limit + 1` bytes, so

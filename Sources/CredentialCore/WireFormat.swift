@@ -128,11 +128,18 @@ public enum WireFormat {
         request.fields.append((key: key, value: String(text[valueStart...])))
     }
 
-    /// Writes `key=value` lines. Values never hold LF or NUL (the writer is only given validated values).
-    public static func write(_ fields: [(String, String)]) -> [UInt8] {
+    /// Writes `key=value` lines. A value with a line break or a NUL cannot be written in this format: that is
+    /// refused as bad data (naming the key, never the value) rather than trapped on.
+    public static func write(_ fields: [(String, String)]) throws(HelperError) -> [UInt8] {
         var out: [UInt8] = []
         for (key, value) in fields {
-            precondition(!value.utf8.contains(0x0A) && !value.utf8.contains(0), "protocol values are single-line")
+            if value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) {
+                zero(&out)
+                throw HelperError(
+                    .badStoredData,
+                    "The value of '\(key)' has a line break or a NUL in it, which the key=value format cannot carry; "
+                        + "use --format token or --format codex-json.")
+            }
             out.append(contentsOf: Array(key.utf8))
             out.append(UInt8(ascii: "="))
             out.append(contentsOf: Array(value.utf8))

@@ -93,6 +93,9 @@ public final class EncryptedFileStore: CredentialStore {
 
     private var keyCache: KernelKeyCache { KernelKeyCache(timeoutSeconds: options.keyCacheSeconds) }
 
+    /// Whether passphrase-derived keys are cached here, for `status` (see KernelKeyCache).
+    public var keyCacheAvailability: KernelKeyCache.Availability { keyCache.availability }
+
     public func filePath(for home: CodexHome) -> String {
         options.filePath ?? home.path + "/" + Self.defaultFileName
     }
@@ -122,9 +125,7 @@ public final class EncryptedFileStore: CredentialStore {
             throw error
         }
         defer { zero(&plaintext) }
-        if let passphrase = opening.derivedFrom {
-            keyCache.remember(opening.key, forFile: path, header: header, passphrase: passphrase)
-        }
+        if opening.derivedFrom != nil { keyCache.remember(opening.key, forFile: path, header: header) }
         let payload = try Payload.decode(plaintext, path: path)
         let stored = StoredCredential(
             secret: payload.record, metadata: payload.metadata,
@@ -199,7 +200,7 @@ public final class EncryptedFileStore: CredentialStore {
         try writeAtomically(sealed, to: path, directory: directory)
         if let passphrase {
             header.keyCheck = SealedFormat.keyCheck(key)
-            keyCache.remember(key, forFile: path, header: header, passphrase: passphrase)
+            keyCache.remember(key, forFile: path, header: header)
         }
         Trace.shared.log("file: wrote \(sealed.count) bytes to \(path) (\(header.keyMode) mode), fsynced, renamed into place")
         if options.filePath == nil, !registeredHomes().contains(home.path) { updateRegistry(adding: home.path, removing: nil) }
@@ -309,7 +310,7 @@ public final class EncryptedFileStore: CredentialStore {
 
     private func readKeyFile() throws(HelperError) -> SymmetricKey? {
         let path = options.keyFilePath
-        guard var bytes = try readPrivateFile(path, what: "key file", limit: 64) else { return nil }
+        guard var bytes = try Self.readPrivateFile(path, what: "key file", limit: 64) else { return nil }
         defer { zero(&bytes) }
         guard bytes.count == 32 else {
             throw HelperError(
@@ -353,7 +354,7 @@ public final class EncryptedFileStore: CredentialStore {
     /// Reads the sealed file; nil when it does not exist. Refuses a symlink, a non-regular file, a file owned by
     /// someone else or readable by others.
     private func readSealedFile(_ path: String) throws(HelperError) -> [UInt8]? {
-        guard let bytes = try readPrivateFile(path, what: "sealed credential file", limit: Self.maxFileBytes) else {
+        guard let bytes = try Self.readPrivateFile(path, what: "sealed credential file", limit: Self.maxFileBytes) else {
             return nil
         }
         if bytes.count > Self.maxFileBytes {
@@ -362,7 +363,10 @@ public final class EncryptedFileStore: CredentialStore {
         return bytes
     }
 
-    private func readPrivateFile(_ path: String, what: String, limit: Int) throws(HelperError) -> [UInt8]? {
+    /// Reads a file that holds a secret (the sealed file, the key file, a passphrase file), opened once: not through
+    /// a symbolic link, without blocking, and checked on the opened descriptor: a regular file, owned by this user,
+    /// not accessible by others. nil when it does not exist.
+    public static func readPrivateFile(_ path: String, what: String, limit: Int) throws(HelperError) -> [UInt8]? {
         let fd: Int32
         do {
             fd = try Syscall.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)

@@ -10,23 +10,28 @@ import Glibc
 /// default), so that repeated commands on a passphrase-mode file pay for scrypt once, as git-credential-cache and
 /// gpg-agent spare a person retyping a passphrase.
 ///
-/// - One "user" key per sealed file, described by a hash of the file's path, in the session keyring (the user-session
-///   keyring where the process has none), readable by its possessors only, with a kernel-enforced timeout.
-/// - Its payload binds the key to the file's scrypt salt and parameters, and holds HMAC-SHA-256(key, passphrase): a
-///   cached key is used only for the same header, only if it passes the header's key check, and, when a passphrase
-///   is supplied, only for that same passphrase (a different one is derived and checked as if nothing were cached;
-///   a wrong one then clears the entry).
-/// - `logout`, `erase` and a wrong passphrase invalidate the entry at once.
+/// - One "user" key per sealed file, described by a hash of the file's path, in the process's own session keyring
+///   (pam_keyinit makes one per login session), readable by its possessors only, with a kernel-enforced timeout.
+/// - Only there: a process with no session keyring of its own (a CI job, cron, a container, ssh without
+///   pam_keyinit) would have the kernel fall back to the user-session keyring, which every other process of the user
+///   without a session keyring can search and read, unrelated process trees included. Then nothing is cached, and
+///   `status` says so.
+/// - Its payload is the key and what it was derived for (a hash of the file's scrypt salt and parameters): a cached
+///   key is used only for the same header and only if it passes the header's key check. Nothing in it helps anyone
+///   test passphrase guesses (no hash or tag of the passphrase): whoever can read the entry has this version of the
+///   file's key, as a process of the session has while the cache lasts, and no faster way to the passphrase than
+///   scrypt. So, as with an agent, a passphrase supplied while the key is cached is not checked again.
+/// - `logout`, `erase` and a wrong passphrase (when nothing is cached) invalidate the entry at once.
 /// - Where the kernel offers no keyrings (or a seccomp filter forbids them), nothing is cached and every command
 ///   derives the key again; the trace says why.
-struct KernelKeyCache {
+public struct KernelKeyCache {
     /// 0 turns the cache off.
     var timeoutSeconds: UInt32
 
     static let defaultTimeoutSeconds: UInt32 = 900
     static let maximumTimeoutSeconds: UInt32 = 86_400
-    private static let payloadVersion: UInt8 = 1
-    private static let payloadLength = 1 + 32 + 32 + 32
+    private static let payloadVersion: UInt8 = 2
+    private static let payloadLength = 1 + 32 + 32
 
     var isEnabled: Bool { timeoutSeconds > 0 }
 
@@ -58,20 +63,17 @@ struct KernelKeyCache {
             _ = csystem_key_invalidate(entry)
             return nil
         }
-        if let passphrase, Self.tag(passphrase, key: key) != Array(payload[65..<97]) {
-            Trace.shared.log("file: the cached key came from another passphrase; deriving from the one given")
-            return nil
-        }
-        Trace.shared.log("file: key from the kernel keyring (key \(entry)), scrypt skipped")
+        Trace.shared.log(
+            "file: key from the kernel keyring (key \(entry)), scrypt skipped"
+                + (passphrase == nil ? "" : "; the passphrase given is not checked while the key is cached"))
         return key
     }
 
-    /// Caches `key`, which opened (or sealed) the file at `path` with `header`, derived from `passphrase`.
-    func remember(_ key: SymmetricKey, forFile path: String, header: SealedFormat.Header, passphrase: [UInt8]) {
+    /// Caches `key`, which opened (or sealed) the file at `path` with `header`.
+    func remember(_ key: SymmetricKey, forFile path: String, header: SealedFormat.Header) {
         guard isEnabled, let keyring = Self.keyring() else { return }
         var payload = [Self.payloadVersion] + Self.identity(header)
         payload += key.withUnsafeBytes { Array($0) }
-        payload += Self.tag(passphrase, key: key)
         defer { zero(&payload) }
         let entry = csystem_key_add(keyring, Self.description(forFile: path), payload, payload.count, timeoutSeconds)
         Trace.shared.log(
@@ -89,10 +91,45 @@ struct KernelKeyCache {
         Trace.shared.log("file: cleared the cached key from the kernel keyring (key \(entry))")
     }
 
+    /// Whether keys can be cached here, and why not, for `status`.
+    public enum Availability: Equatable, Sendable {
+        case available
+        case turnedOff
+        /// The process has no session keyring of its own (only the user-session keyring).
+        case noSessionKeyring
+        /// The kernel offers no keyrings to this process.
+        case noKeyrings(String)
+
+        public var description: String {
+            switch self {
+            case .available: return "on (this session's keyring)"
+            case .turnedOff: return "off (CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT=0)"
+            case .noSessionKeyring:
+                return "off: this process has no session keyring of its own, and the user-session keyring it would "
+                    + "fall back to is shared with every process of the user that has none (start a session keyring "
+                    + "with pam_keyinit or `keyctl session`)"
+            case .noKeyrings(let why): return "off: the kernel offers no keyrings here (\(why))"
+            }
+        }
+    }
+
+    var availability: Availability {
+        guard isEnabled else { return .turnedOff }
+        let keyring = csystem_key_session_keyring()
+        guard keyring >= 0 else { return .noKeyrings(Errno.current.description) }
+        return keyring == csystem_key_user_session_keyring() ? .noSessionKeyring : .available
+    }
+
     private static func keyring() -> Int32? {
         let keyring = csystem_key_session_keyring()
         guard keyring >= 0 else {
             Trace.shared.log("file: no kernel keyring (\(Errno.current)); the key is derived every time")
+            return nil
+        }
+        guard keyring != csystem_key_user_session_keyring() else {
+            Trace.shared.log(
+                "file: no session keyring of this process's own (only the user-session keyring, which every process of "
+                    + "the user without one can read); the key is not cached")
             return nil
         }
         return keyring
@@ -106,9 +143,5 @@ struct KernelKeyCache {
             for value in [scrypt.r, scrypt.p] { withUnsafeBytes(of: value.bigEndian) { bytes += $0 } }
         }
         return Array(Crypto.SHA256.hash(data: bytes))
-    }
-
-    private static func tag(_ passphrase: [UInt8], key: SymmetricKey) -> [UInt8] {
-        Array(HMAC<Crypto.SHA256>.authenticationCode(for: passphrase, using: key))
     }
 }

@@ -43,7 +43,7 @@ struct Exec: ParsableCommand {
             let service = try common.makeService()
             let home = try CodexHome.resolve(explicit: common.codexHome, environment: environment.variables)
             let (variable, token) = try service.execCredential(codexHome: common.codexHome)
-            let child = SystemIO.childEnvironment(environment.variables, variable: variable, token: token, codexHome: home.path)
+            let child = SystemIO.childEnvironment(variable: variable, token: token, codexHome: home.path)
             throw SystemIO.execReplacingProcess(arguments, environment: child)
         }
     }
@@ -83,11 +83,9 @@ struct Rotate: ParsableCommand {
             var test: CredentialService.SmokeTest?
             if let smokeTest {
                 let home = try CodexHome.resolve(explicit: common.codexHome, environment: service.environment.variables)
-                let base = service.environment.variables
                 test = { (variable: String, value: String) throws(HelperError) -> Int32 in
                     try SystemIO.runShell(
-                        smokeTest,
-                        environment: SystemIO.childEnvironment(base, variable: variable, token: value, codexHome: home.path))
+                        smokeTest, environment: SystemIO.childEnvironment(variable: variable, token: value, codexHome: home.path))
                 }
             }
             try service.rotate(

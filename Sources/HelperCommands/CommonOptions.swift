@@ -116,6 +116,7 @@ struct CommonSettings: Equatable {
         } else {
             choice = .auto
         }
+        if choice != .file { SecretServiceStore.preload() }
         var mode = keyMode ?? .auto
         if keyMode == nil, let fromEnvironment = variables["CODEX_CREDENTIAL_KEY_MODE"], !fromEnvironment.isEmpty {
             guard let parsed = EncryptedFileStore.KeyModeChoice(rawValue: fromEnvironment) else {
@@ -162,15 +163,10 @@ struct CommonSettings: Equatable {
         if let passphraseFd {
             passphrase = try SystemIO.readPassphrase(fd: passphraseFd)
         } else if let passphraseFile {
-            let info = try? Syscall.fileStatus(passphraseFile)
-            if let info, info.st_mode & 0o077 != 0 {
-                throw HelperError(
-                    .insecurePermissions,
-                    "The passphrase file \(quoted(passphraseFile)) is accessible by other users; fix it with: chmod 600 \(passphraseFile)")
-            }
-            guard let bytes = try? Syscall.readFile(passphraseFile, limit: 64 * 1024) else {
-                throw HelperError(.usage, "Cannot read the passphrase file \(quoted(passphraseFile)).")
-            }
+            // Held to the rules of the key file and the sealed file: opened once, no symbolic link, a regular file of
+            // this user's that nobody else can read.
+            guard let bytes = try EncryptedFileStore.readPrivateFile(passphraseFile, what: "passphrase file", limit: 64 * 1024)
+            else { throw HelperError(.usage, "The passphrase file \(quoted(passphraseFile)) does not exist.") }
             passphrase = SystemIO.trimmingNewline(bytes)
         } else if let fromEnvironment = variables["CODEX_CREDENTIAL_PASSPHRASE"], !fromEnvironment.isEmpty {
             passphrase = Array(fromEnvironment.utf8)

@@ -106,6 +106,7 @@ struct StatusReport {
         }
         let keyFilePresent = (try? Syscall.fileStatus(file.options.keyFilePath)) != nil
         row("Key file", "\(file.options.keyFilePath)" + (keyFilePresent ? " (present)" : " (none yet)"))
+        row("Key cache", "passphrase-derived keys: " + file.keyCacheAvailability.description)
 
         // Where the credential is.
         // A store that could not be searched is "not checked", never "none".

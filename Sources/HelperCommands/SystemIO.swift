@@ -15,6 +15,10 @@ public enum HelperProcess {
         var none = rlimit(rlim_cur: 0, rlim_max: originalCoreLimit.rlim_max)
         setrlimit(coreResource, &none)
         let dumping = csystem_disable_dumping()
+        // The Swift runtime's crash handler prints a backtrace with the bytes around every register to stderr: a
+        // token in memory would be printed with it (not being dumpable does not stop a process reading its own
+        // memory). A crash ends the process with its signal instead, quietly (no core file either: limit 0 above).
+        for fatal in [SIGQUIT, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SIGSYS] { signal(fatal, SIG_DFL) }
         let trace = (getenv("CODEX_CREDENTIAL_TRACE").map { String(cString: $0) } ?? "").lowercased()
         if trace == "1" || trace == "true" || CommandLine.arguments.contains("--verbose") {
             Trace.shared.enable(writingTo: FileDescriptorWriter(fd: 2))
@@ -128,9 +132,12 @@ enum SystemIO {
     }
 
     /// Reads a passphrase from a file descriptor (`--passphrase-fd`), to end of file; one trailing newline dropped.
+    /// The descriptor is then marked close-on-exec, so that `exec`'s command cannot read it.
     static func readPassphrase(fd: Int32) throws(HelperError) -> [UInt8] {
         do {
-            return trimmingNewline(try Syscall.readAll(fd, limit: 64 * 1024))
+            let passphrase = trimmingNewline(try Syscall.readAll(fd, limit: 64 * 1024))
+            try Syscall.setCloseOnExec(fd)
+            return passphrase
         } catch {
             throw HelperError(.usage, "Cannot read the passphrase from file descriptor \(fd): \(error).")
         }
@@ -174,14 +181,22 @@ extension SystemIO {
     /// Set in the child by `exec`, to the Codex home, so that a nested `exec` is noticed.
     static let execMarker = "CODEX_CREDENTIAL_HELPER_EXEC"
 
-    static func childEnvironment(_ base: [String: String], variable: String, token: String, codexHome: String)
-        -> [String: String]
-    {
-        var environment = base
-        for name in credentialVariables { environment.removeValue(forKey: name) }
-        environment[variable] = token
-        environment[execMarker] = codexHome
-        return environment
+    static func childEnvironment(variable: String, token: String, codexHome: String) -> [[UInt8]] {
+        // The process's own environment as it came: every entry's bytes as they are, in order, duplicates and entries
+        // without '=' included (as aws-vault exec and op run pass it), less the credential variables and the two this
+        // sets; then those two.
+        let removed = Set(credentialVariables + [variable, execMarker])
+        var entries: [[UInt8]] = []
+        var index = 0
+        while let entry = environ[index] {
+            let bytes = Array(UnsafeRawBufferPointer(start: entry, count: strlen(entry)))
+            let name = bytes.prefix { $0 != UInt8(ascii: "=") }
+            if !removed.contains(String(decoding: name, as: UTF8.self)) { entries.append(bytes) }
+            index += 1
+        }
+        entries.append(Array("\(variable)=\(token)".utf8))
+        entries.append(Array("\(execMarker)=\(codexHome)".utf8))
+        return entries
     }
 
     /// Finds `command` as a shell would: a name with a slash as it is, otherwise the first executable match in PATH.
@@ -201,16 +216,16 @@ extension SystemIO {
     }
 
     /// Replaces this process with `arguments[0]` (execve), with exactly `environment`. Returns only on failure.
-    static func execReplacingProcess(_ arguments: [String], environment: [String: String]) -> HelperError {
+    static func execReplacingProcess(_ arguments: [String], environment: [[UInt8]]) -> HelperError {
         let path: String
         do {
-            path = try resolve(arguments[0], path: environment["PATH"])
+            path = try resolve(arguments[0], path: getenv("PATH").map { String(cString: $0) })
         } catch {
             return error
         }
         HelperProcess.withOriginalCoreLimit {
-            withCStrings(arguments) { argv in
-                withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+            withCStrings(arguments.map { Array($0.utf8) }) { argv in
+                withCStrings(environment) { envp in
                     _ = execve(path, argv, envp)
                 }
             }
@@ -228,7 +243,7 @@ extension SystemIO {
 
     /// Runs `/bin/sh -c command` with `environment`, stdin from /dev/null, stdout and stderr inherited, and waits.
     /// Returns its exit status, or 128 + the signal that killed it.
-    static func runShell(_ command: String, environment: [String: String]) throws(HelperError) -> Int32 {
+    static func runShell(_ command: String, environment: [[UInt8]]) throws(HelperError) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -242,8 +257,8 @@ extension SystemIO {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
         let status = HelperProcess.withOriginalCoreLimit {
-            withCStrings(["/bin/sh", "-c", command]) { argv in
-                withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+            withCStrings(["/bin/sh", "-c", command].map { Array($0.utf8) }) { argv in
+                withCStrings(environment) { envp in
                     posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
                 }
             }
@@ -259,16 +274,22 @@ extension SystemIO {
         return signal == 0 ? (waitStatus >> 8) & 0xFF : 128 + signal
     }
 
+    /// NUL-terminated copies of `strings` (bytes as they are), zeroed and freed afterwards.
     private static func withCStrings<R>(
-        _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
+        _ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
     ) -> R {
-        var pointers = strings.map { strdup($0) }
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { bytes in
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+            copy[bytes.count] = 0
+            return copy
+        }
         pointers.append(nil)
         defer {
             for pointer in pointers {
                 if let pointer {
                     memset(pointer, 0, strlen(pointer))
-                    free(pointer)
+                    pointer.deallocate()
                 }
             }
         }

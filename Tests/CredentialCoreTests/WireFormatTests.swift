@@ -101,7 +101,7 @@ struct WireFormatTests {
 
     @Test func writerRoundTrips() throws {
         let fields = [("kind", "personal_access_token"), ("token", "at-x=y"), ("codex_home", "/h")]
-        let bytes = WireFormat.write(fields)
+        let bytes = try WireFormat.write(fields)
         #expect(String(decoding: bytes, as: UTF8.self) == "kind=personal_access_token\ntoken=at-x=y\ncodex_home=/h\n")
         let parsed = try Self.parse(bytes)
         #expect(parsed.fields.map { [$0.key, $0.value] } == fields.map { [$0.0, $0.1] })

@@ -116,7 +116,11 @@ struct HostileInputTests {
         let stored = TestTokens.personal()
         let sealed = home + "/credentials.sealed"
         let keyFile = sandbox.home.path + "/.local/share/codex-credential-helper/file.key"
-        if case .passphraseSealed = hostile.setup { env["CODEX_CREDENTIAL_PASSPHRASE"] = "the right one" }
+        if case .passphraseSealed = hostile.setup {
+            env["CODEX_CREDENTIAL_PASSPHRASE"] = "the right one"
+            // Nothing cached: while a key is cached, a passphrase given is not checked again (see KeyCacheTests).
+            env["CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT"] = "0"
+        }
         try #require(try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(stored), environment: env).status == 0)
 
         switch hostile.setup {

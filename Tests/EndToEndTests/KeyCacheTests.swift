@@ -60,7 +60,7 @@ struct KeyCacheTests {
         #expect(stored.err.contains("cached the derived key in the kernel keyring for 900 s"), "\(stored.err)")
         let entry = try #require(cacheEntry(home), "no cache entry in the session keyring")
         #expect(entry.permissions == 0x3f00_0000, "readable by its possessors only: \(String(entry.permissions, radix: 16))")
-        #expect(entry.length == 97, "salt and parameters hash, key, passphrase tag: \(entry.length) bytes")
+        #expect(entry.length == 65, "version, salt and parameters hash, key; nothing of the passphrase: \(entry.length) bytes")
 
         // Repeated gets: the cached key, no scrypt.
         for _ in 0..<2 {
@@ -74,13 +74,22 @@ struct KeyCacheTests {
         let unattended = try get(home, in: sandbox, passphrase: nil)
         #expect(unattended.status == 0 && unattended.out == token + "\n", "\(unattended)")
 
-        // A different passphrase does not ride on the cache: it is derived, refused, and the entry is cleared.
+        // A passphrase given while the key is cached is not checked again (nothing in the entry could check it
+        // without helping someone test guesses at it), as with an agent.
+        let other = try get(home, in: sandbox, passphrase: "not the passphrase")
+        #expect(other.status == 0 && other.out == token + "\n", "\(other)")
+        #expect(other.err.contains("the passphrase given is not checked while the key is cached"), "\(other.err)")
+
+        // With nothing cached, a wrong passphrase is derived and refused (77); the credential stays.
+        try #require(cacheEntry(home) != nil)
+        let description = "codex-credential-helper:file-key:"
+            + hexString(CredentialCore.Digest.sha256(Array((home + "/credentials.sealed").utf8)).prefix(16))
+        #expect(csystem_key_invalidate(csystem_key_find(csystem_key_session_keyring(), description)) == 0)
         let wrong = try get(home, in: sandbox, passphrase: "not the passphrase")
         #expect(wrong.status == 77, "\(wrong)")
         #expect(wrong.out.isEmpty)
         #expect(wrong.err.contains("The passphrase does not open"))
-        #expect(wrong.err.contains("cleared the cached key"))
-        #expect(cacheEntry(home) == nil, "a wrong passphrase clears the entry")
+        #expect(cacheEntry(home) == nil, "a wrong passphrase caches nothing")
         let noKey = try get(home, in: sandbox, passphrase: nil)
         #expect(noKey.status == 77, "no cache and no passphrase: \(noKey)")
 
@@ -134,5 +143,33 @@ struct KeyCacheTests {
             #expect(refused.status == 64, "\(bad): \(refused)")
             #expect(refused.err.contains("CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT must be"))
         }
+    }
+
+    /// A process with no session keyring of its own (here: one that joined the user-session keyring, as a CI job,
+    /// cron or a container without pam_keyinit has only that one) caches nothing: the user-session keyring is shared
+    /// with every other process of the user that has none. `status` says so.
+    @Test func noCacheWithoutASessionKeyringOfItsOwn() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let home = try sandbox.makeCodexHome()
+        let token = TestTokens.personal()
+        let userSession = "_uid_ses.\(getuid())"
+        func inUserSession(_ arguments: [String], stdin: StandardInput = .devNull) throws -> ProcessResult {
+            try runProcess("/usr/bin/keyctl", ["session", userSession, TestPaths.helperBinary] + arguments,
+                           environment: sandbox.environment.merging(["CODEX_CREDENTIAL_PASSPHRASE": passphrase]) { $1 },
+                           stdin: stdin)
+        }
+        let login = try inUserSession(["login", "--with-access-token", "--backend", "file", "--codex-home", home, "--verbose"],
+                                      stdin: .text(token))
+        #expect(login.status == 0, "\(login)")
+        #expect(login.err.contains("no session keyring of this process's own"), "\(login.err)")
+        #expect(!login.err.contains("cached the derived key"))
+        let get = try inUserSession(["get", "--format", "token", "--backend", "file", "--codex-home", home, "--verbose"])
+        #expect(get.status == 0 && get.out == token + "\n", "\(get)")
+        #expect(get.err.contains("deriving the key with scrypt"), "\(get.err)")
+        let status = try inUserSession(["status", "--backend", "file", "--codex-home", home])
+        #expect(status.out.contains("Key cache       passphrase-derived keys: off: this process has no session keyring of its own"),
+                "\(status.out)")
+        let inSession = try helper(["status", "--backend", "file", "--codex-home", home], in: sandbox)
+        #expect(inSession.out.contains("Key cache       passphrase-derived keys: on"), "\(inSession.out)")
     }
 }

@@ -27,6 +27,9 @@ void csystem_terminal_restore(void);
 /// when the kernel offers no keyrings (not built in, or forbidden by a seccomp filter as in many containers).
 int32_t csystem_key_session_keyring(void);
 
+/// The user-session keyring (shared by every process of the user that has no session keyring of its own), or -1.
+int32_t csystem_key_user_session_keyring(void);
+
 /// The serial of the "user" key `description` found from `keyring` (searching nested keyrings), or -1 with errno
 /// (ENOKEY: none; EKEYEXPIRED: timed out; EKEYREVOKED).
 int32_t csystem_key_find(int32_t keyring, const char *description);
