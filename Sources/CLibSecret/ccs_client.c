@@ -28,7 +28,6 @@ struct CcsClient {
     GCancellable *cancellable;
     GDBusConnection *connection;
     SecretService *service;
-    struct CcsOp *service_init;  // the proxy's own initialisation, not waited for (see ccs_client_connect)
     GHashTable *items;       // item path -> SecretItem proxy made by read_item, reused by set_secret/set_attributes
     gint64 deadline;         // monotonic µs
     gint64 prompt_timeout;   // µs; 0: the command's deadline stands for prompts too
@@ -148,16 +147,11 @@ static void (*parent_prompt_async)(SecretService *, SecretPrompt *, const GVaria
                                    GAsyncReadyCallback, gpointer);
 static GVariant *(*parent_prompt_finish)(SecretService *, GAsyncResult *, GError **);
 static __thread GDBusConnection *ccs_constructing_connection;
-static __thread GObject *ccs_constructed;
 
 static GObject *ccs_service_constructor(GType type, guint count, GObjectConstructParam *parameters) {
     GObject *object = parent_constructor(type, count, parameters);
-    ccs_constructed = g_object_ref(object);
     // libsecret's constructor has just set the session bus type; the client's own connection goes in its place.
-    // The service's properties are not loaded when the proxy is made (a round trip every command would wait for):
-    // libsecret reads only `Collections` from them, and the client asks for that when it needs it.
-    g_object_set(object, "g-bus-type", G_BUS_TYPE_NONE, "g-connection", ccs_constructing_connection, "g-flags",
-                 G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, NULL);
+    g_object_set(object, "g-bus-type", G_BUS_TYPE_NONE, "g-connection", ccs_constructing_connection, NULL);
     return object;
 }
 
@@ -404,7 +398,6 @@ CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms) {
 
 void ccs_client_free(CcsClient *c) {
     if (c == NULL) return;
-    if (c->service_init) op_unref(c->service_init);
     g_hash_table_unref(c->items);
     if (c->service) g_object_unref(c->service);
     if (c->connection) g_object_unref(c->connection);
@@ -424,34 +417,14 @@ const char *ccs_client_session_algorithm(const CcsClient *c) {
     return c->service ? secret_service_get_session_algorithms(c->service) : NULL;
 }
 
-static void on_property(GObject *source, GAsyncResult *result, gpointer data) {
-    CcsOp *op = data;
-    GVariant *reply = g_dbus_proxy_call_finish((GDBusProxy *)source, result, &op->error);
-    if (reply) {
-        GVariant *boxed = NULL, *paths = NULL;
-        g_variant_get(reply, "(v)", &boxed);
-        if (boxed && g_variant_is_of_type(boxed, G_VARIANT_TYPE("ao"))) op->strv[0] = g_variant_dup_objv(boxed, NULL);
-        if (boxed) g_variant_unref(boxed);
-        if (paths) g_variant_unref(paths);
-        g_variant_unref(reply);
-    }
-    op_done(op);
-}
-
 CcsStatus ccs_client_collections(CcsClient *c, char ***paths, GError **error) {
+    (void)error;
     if (c->expired) return CCS_TIMED_OUT;
-    begin(c);
-    CcsOp *op = op_new();
-    // The service's Collections property, read on the libsecret proxy's connection (see the constructor above).
-    g_dbus_proxy_call((GDBusProxy *)c->service, "org.freedesktop.DBus.Properties.Get",
-                      g_variant_new("(ss)", "org.freedesktop.Secret.Service", "Collections"), G_DBUS_CALL_FLAGS_NONE,
-                      -1, c->cancellable, on_property, op);
-    CcsStatus status = wait_for(c, &op, 1, error);
-    if (status == CCS_OK) {
-        *paths = op->strv[0] ? op->strv[0] : g_malloc0_n(1, sizeof(char *));
-        op->strv[0] = NULL;
-    }
-    return end(c, status, &op, 1);
+    // The service's Collections property, as the proxy loaded it (and keeps it, from PropertiesChanged).
+    GVariant *value = g_dbus_proxy_get_cached_property((GDBusProxy *)c->service, "Collections");
+    *paths = value ? g_variant_dup_objv(value, NULL) : g_malloc0_n(1, sizeof(char *));
+    if (value) g_variant_unref(value);
+    return CCS_OK;
 }
 
 // The bus daemon at the other end of the connection must run as this user or as root: another user who took over
@@ -487,20 +460,23 @@ CcsStatus ccs_client_connect(CcsClient *c, const char *address, uint32_t *peer_u
     end(c, status, &op, 1);
     if (status != CCS_OK) return status;
 
-    // libsecret's service proxy. Its own initialisation (a GetNameOwner to the bus, and the signal subscriptions) is
-    // not waited for: the proxy is usable as soon as it is made (a call before the name's owner is known goes to the
-    // well-known name), so the first calls (the search, the session's key exchange) go out at once. A provider that
-    // is missing or broken fails those calls, which report it.
+    // libsecret's service proxy, initialised before anything else is asked: its first message to the provider reads
+    // the service's properties, as every libsecret client's does. gnome-keyring sets up its state for a new
+    // connection in an idle callback; a connection whose first messages are SearchItems and OpenSession can be served
+    // before that state exists, and then gnome-keyring refuses the search or, for OpenSession, crashes (seen in this
+    // project's concurrency tests whenever the properties were not read first).
     begin(c);
     op = op_new();
     ccs_constructing_connection = c->connection;
     g_async_initable_new_async(ccs_service_type, G_PRIORITY_DEFAULT, c->cancellable, on_initable, op, "flags",
                                SECRET_SERVICE_NONE, NULL);
     ccs_constructing_connection = NULL;
-    c->service = (SecretService *)ccs_constructed;
-    ccs_constructed = NULL;
-    c->service_init = op;
-    return end(c, CCS_OK, NULL, 0);
+    status = wait_for(c, &op, 1, error);
+    if (status == CCS_OK) {
+        c->service = (SecretService *)op->object;
+        op->object = NULL;
+    }
+    return end(c, status, &op, 1);
 }
 
 CcsStatus ccs_client_search(CcsClient *c, const char *const *attributes, int open_session, char ***unlocked,

@@ -97,11 +97,7 @@
 #define g_error_new_literal (ccs_api.g_error_new_literal)
 #define g_get_monotonic_time (ccs_api.g_get_monotonic_time)
 #define g_variant_dup_objv (ccs_api.g_variant_dup_objv)
-#define g_dbus_proxy_call (ccs_api.g_dbus_proxy_call)
-#define g_dbus_proxy_call_finish (ccs_api.g_dbus_proxy_call_finish)
-#define g_variant_get (ccs_api.g_variant_get)
-#define g_variant_is_of_type (ccs_api.g_variant_is_of_type)
-#define g_variant_new (ccs_api.g_variant_new)
+#define g_dbus_proxy_get_cached_property (ccs_api.g_dbus_proxy_get_cached_property)
 #define g_log_set_default_handler (ccs_api.g_log_set_default_handler)
 #define g_log_set_writer_func (ccs_api.g_log_set_writer_func)
 #endif
