@@ -3,11 +3,15 @@ import TestSupport
 import Testing
 
 // Serialized: each case starts 100 processes on a 2-core machine; two at once would test the machine, not the helper.
-// The helpers run with the default 5 s bound (a round of 50 stores and 50 gets takes about 2 s here); under a
-// sanitizer (CODEX_TEST_TIME_SCALE) every helper is several times slower, and the bound is scaled alike.
+// What these tests check is that nothing is lost, torn, mixed up or failed, not how fast: each helper gets a 60 s
+// bound. With the default 5 s one they measured the machine: 100 helpers on 2 cores wait mostly for a CPU (about
+// 15 ms of CPU each, plus gnome-keyring's own Diffie-Hellman for each session, one client at a time), so a helper's
+// wall time grows with whatever else the machine runs. Measured with two more CPU-bound processes running (load
+// average 4 to 7): medians 1.7 to 2.1 s, longest 2.4 to 4.0 s per helper in 500 runs; the 5 s bound was a margin of a
+// few seconds against the machine's load. The bound itself is right (75 when nothing answers in time).
 @Suite("End to end: many helpers at once", .serialized)
 struct ConcurrencyTests {
-    static let timeout: [String] = TestTiming.scale > 1 ? ["--timeout", String(5 * TestTiming.scale)] : []
+    static let timeout: [String] = ["--timeout", String(60 * TestTiming.scale)]
 
     /// 50 stores of distinct Codex homes and 50 gets at once, 5 rounds: nothing lost, torn, mixed up or failed.
     @Test(arguments: ["secret-service", "file"])

@@ -74,6 +74,10 @@ struct KeyringFaultTests {
                                 in: sandbox, stdin: .text(TestTokens.personal()), deadline: 10)
         #expect(strict.status == 69, "\(strict)")
         #expect(strict.err.contains("failed"))
+        // The provider's text is shown with its control characters escaped: no screen cleared, no forged line.
+        #expect(!strict.stderr.contains(0x1B), "\(strict.err)")
+        #expect(strict.err.contains("always fails\\u{1b}[2J\\u{a}codex-credential-helper: Stored OK"), "\(strict.err)")
+        #expect(!strict.err.split(separator: "\n").contains { $0.hasPrefix("codex-credential-helper: Stored OK") })
         let token = TestTokens.personal()
         let auto = try helper(["login", "--with-access-token", "--codex-home", home], in: sandbox, stdin: .text(token), deadline: 10)
         #expect(auto.status == 0, "auto falls back to the file: \(auto)")

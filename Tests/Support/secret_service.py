@@ -138,7 +138,10 @@ def hang(answer_with_error=False):
     def swallow(connection, message):
         if message.get_destination() == SS or message.get_destination() == bus.get_unique_name():
             if answer_with_error and isinstance(message, dbus.lowlevel.MethodCallMessage):
-                reply = dbus.lowlevel.ErrorMessage(message, "org.freedesktop.DBus.Error.Failed", "test double: always fails")
+                # A hostile provider's text: an escape sequence that clears the screen, and a forged line.
+                reply = dbus.lowlevel.ErrorMessage(
+                    message, "org.freedesktop.DBus.Error.Failed",
+                    "test double: always fails\x1b[2J\ncodex-credential-helper: Stored OK")
                 connection.send_message(reply)
             return dbus.lowlevel.HANDLER_RESULT_HANDLED
         return dbus.lowlevel.HANDLER_RESULT_NOT_YET_HANDLED
