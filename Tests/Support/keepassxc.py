@@ -84,21 +84,26 @@ def settings(config_dir, pairs):
     return 0
 
 
-def wait_ready(bus):
-    deadline = time.time() + 30
+def wait_for_default_collection(bus, locked, seconds, failure):
+    """Waits until org.freedesktop.secrets is owned and its default collection exists and is (un)locked."""
+    deadline = time.time() + seconds
     while time.time() < deadline:
         try:
             service = dbus.Interface(bus.get_object(SS, SS_PATH), "org.freedesktop.Secret.Service")
             collection = str(service.ReadAlias("default"))
             if collection != "/":
                 props = dbus.Interface(bus.get_object(SS, collection), PROPS)
-                if not bool(props.Get("org.freedesktop.Secret.Collection", "Locked")):
+                if bool(props.Get("org.freedesktop.Secret.Collection", "Locked")) == locked:
                     return 0
         except dbus.DBusException:
             pass
         time.sleep(0.1)
-    print("KeePassXC's Secret Service did not come up", file=sys.stderr)
+    print(failure, file=sys.stderr)
     return 1
+
+
+def wait_ready(bus):
+    return wait_for_default_collection(bus, False, 30, "KeePassXC's Secret Service did not come up")
 
 
 def lock(bus):
@@ -106,19 +111,7 @@ def lock(bus):
     window = dbus.Interface(bus.get_object("org.keepassxc.KeePassXC.MainWindow", "/keepassxc"),
                             "org.keepassxc.KeePassXC.MainWindow")
     window.lockAllDatabases()
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            service = dbus.Interface(bus.get_object(SS, SS_PATH), "org.freedesktop.Secret.Service")
-            for collection in service.ReadAlias("default"), :
-                props = dbus.Interface(bus.get_object(SS, collection), PROPS)
-                if bool(props.Get("org.freedesktop.Secret.Collection", "Locked")):
-                    return 0
-        except dbus.DBusException:
-            pass
-        time.sleep(0.1)
-    print("KeePassXC did not lock its database", file=sys.stderr)
-    return 1
+    return wait_for_default_collection(bus, True, 20, "KeePassXC did not lock its database")
 
 
 def press_return_in(name, seconds):
