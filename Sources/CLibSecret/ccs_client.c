@@ -14,6 +14,7 @@
 //   passes then is reported as such, CCS_PROMPT_TIMED_OUT) and when one was dismissed (libsecret reports a
 //   dismissed Delete prompt as success, and a dismissed CreateItem prompt as neither success nor error).
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include "ccs_api.h"
 
 #include <pthread.h>
@@ -655,6 +656,22 @@ CcsStatus ccs_client_unlock(CcsClient *c, const char *const *paths, char ***unlo
         op->strv[0] = NULL;
     }
     return end(c, status, &op, 1);
+}
+
+// MARK: - Which libsecret
+
+char *ccs_libsecret_path(void) {
+    Dl_info info;
+    if (!ccs_load(NULL) || dladdr((void *)secret_service_get_type, &info) == 0 || info.dli_fname == NULL)
+        return NULL;
+    char *resolved = realpath(info.dli_fname, NULL);
+    return resolved ? resolved : strdup(info.dli_fname);
+}
+
+const char *ccs_libsecret_headers_version(void) {
+    static char version[32];
+    snprintf(version, sizeof version, "%d.%d.%d", SECRET_MAJOR_VERSION, SECRET_MINOR_VERSION, SECRET_MICRO_VERSION);
+    return version;
 }
 
 // MARK: - Values, errors and memory

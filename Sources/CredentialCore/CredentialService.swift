@@ -86,13 +86,26 @@ public final class CredentialService {
 
     /// `rotate`: the same as login, but when a smoke test is given, the new credential is committed only if the test
     /// passes with it; otherwise the old one stays and the test's exit status is passed through.
+    ///
+    /// The stored name is kept unless a new one is given. The reminder to revoke the old token comes only when an
+    /// old, different credential was replaced (never for the live token, never when nothing was stored).
     public func rotate(rawToken: [UInt8], options: LoginOptions, smokeTest: SmokeTest?) throws(HelperError) {
-        try storeValidated(rawToken: rawToken, options: options, smokeTest: smokeTest)
-        environment.errors.line(
-            "Now revoke the old token on the workspace's Access tokens page; nothing on this machine uses it any more.")
+        let home = try CodexHome.resolve(explicit: options.codexHome, environment: environment.variables)
+        let previous = try? load(home)
+        var options = options
+        if options.name == nil { options.name = previous?.metadata?.name }
+        let replacement = try storeValidated(rawToken: rawToken, options: options, smokeTest: smokeTest)
+        if let previous, previous.decoded.token != replacement.token {
+            environment.errors.line(
+                "Now revoke the old \(previous.decoded.kind.displayName)\(previous.metadata?.name.map { " '\($0)'" } ?? "") "
+                    + "on the workspace's Access tokens page; nothing on this machine uses it any more.")
+        }
     }
 
-    private func storeValidated(rawToken: [UInt8], options: LoginOptions, smokeTest: SmokeTest?) throws(HelperError) {
+    @discardableResult
+    private func storeValidated(rawToken: [UInt8], options: LoginOptions, smokeTest: SmokeTest?) throws(HelperError)
+        -> ClassifiedToken
+    {
         let now = environment.now()
         let home = try CodexHome.resolve(explicit: options.codexHome, environment: environment.variables)
         let token = try TokenClassifier.classify(rawToken, expecting: options.expectation, now: now)
@@ -140,6 +153,7 @@ public final class CredentialService {
         } else {
             warnIfCodexIgnoresKeyring(home)
         }
+        return token
     }
 
     static func describeSeconds(_ seconds: Int64) -> String {
@@ -501,7 +515,7 @@ public final class CredentialService {
         case (_?, _?): throw HelperError(.usage, "Give --expires-in or --expires-at, not both.")
         case let (duration?, nil):
             guard let seconds = DurationText.seconds(duration) else {
-                throw HelperError(.usage, "--expires-in takes a duration such as 12h, 30d or 90d.")
+                throw HelperError(.usage, "--expires-in takes a duration such as 12h, 30d or 90d (\(DurationText.unitsText)).")
             }
             return now.adding(seconds: seconds)
         case let (nil, date?):

@@ -120,37 +120,51 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     }
 }
 
-/// A length of time written as the dashboard offers it: `12h`, `30d`, `90d`, `2w`, or combined (`1d12h`).
+/// A length of time written as the dashboard offers it: `12h`, `30d`, `90d`, `2w`, or combined (`1d12h`). The units
+/// are s, min, h, d and w; a bare `m` is refused, since people read it as minutes or as months.
 public enum DurationText {
-    /// Seconds, or nil when the text is not a positive duration of at most 100 years.
+    /// The accepted units, for every message about a duration.
+    public static let unitsText = "units: s (seconds), min (minutes), h (hours), d (days), w (weeks); 'm' is refused "
+        + "as ambiguous (minutes or months)"
+
+    /// Seconds, or nil when the text is not a positive duration of at most 100 years in the accepted units.
     public static func seconds(_ text: String) -> Int64? {
         var total: Int64 = 0
         var current: Int64 = 0
         var haveDigits = false
+        var unit = ""
         var sawUnit = false
+        func close() -> Bool {
+            let multiplier: Int64
+            switch unit {
+            case "s": multiplier = 1
+            case "min": multiplier = 60
+            case "h": multiplier = 3600
+            case "d": multiplier = 86_400
+            case "w": multiplier = 7 * 86_400
+            default: return false
+            }
+            total += current * multiplier
+            current = 0
+            haveDigits = false
+            unit = ""
+            sawUnit = true
+            return total <= 100 * 366 * 86_400
+        }
         for byte in text.utf8 {
             if (0x30...0x39).contains(byte) {
+                if !unit.isEmpty { guard close() else { return nil } }
                 current = current * 10 + Int64(byte - 0x30)
                 haveDigits = true
                 if current > 100 * 366 * 86_400 { return nil }
-                continue
+            } else if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte), haveDigits {
+                unit.unicodeScalars.append(Unicode.Scalar(byte))
+                if unit.count > 3 { return nil }
+            } else {
+                return nil
             }
-            let unit: Int64
-            switch byte {
-            case UInt8(ascii: "s"): unit = 1
-            case UInt8(ascii: "m"): unit = 60
-            case UInt8(ascii: "h"): unit = 3600
-            case UInt8(ascii: "d"): unit = 86_400
-            case UInt8(ascii: "w"): unit = 7 * 86_400
-            default: return nil
-            }
-            guard haveDigits else { return nil }
-            total += current * unit
-            if total > 100 * 366 * 86_400 { return nil }
-            current = 0
-            haveDigits = false
-            sawUnit = true
         }
+        if !unit.isEmpty { guard close() else { return nil } }
         guard sawUnit, !haveDigits, total > 0 else { return nil }
         return total
     }

@@ -20,7 +20,9 @@ struct Exec: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    // Only what follows `--` is the command: before it, options are options (--help prints help, a misspelt option
+    // is a usage error), as with `aws-vault exec` and `op run`.
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
@@ -65,6 +67,9 @@ struct Rotate: ParsableCommand {
               printf '%s' "$NEW_KEY" | codex-credential-helper rotate --with-api-key
             """)
 
+    @Flag(help: "The replacement is a Codex access token: at-… (personal) or an agent-identity JWT (the default).")
+    var withAccessToken = false
+
     @Flag(help: "The replacement is a Platform API key (sk-…) rather than an access token.")
     var withApiKey = false
 
@@ -75,6 +80,8 @@ struct Rotate: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        // Here, not in validate(): ArgumentParser validates before it reports an unknown option, which must come first.
+        if withAccessToken && withApiKey { throw ValidationError("Give --with-access-token or --with-api-key, not both.") }
         try runReportingErrors { () throws(HelperError) in
             let service = try common.makeService()
             var raw = try readToken(prompt: withApiKey ? "Paste the new API key (input is hidden): "
@@ -137,7 +144,7 @@ struct TokenOptions: ParsableArguments {
     func validate() throws {
         if expiresIn != nil && expiresAt != nil { throw ValidationError("Give --expires-in or --expires-at, not both.") }
         if DurationText.seconds(warnWithin) == nil {
-            throw ValidationError("--warn-within takes a duration such as 7d or 48h.")
+            throw ValidationError("--warn-within takes a duration such as 7d or 48h (\(DurationText.unitsText)).")
         }
     }
 

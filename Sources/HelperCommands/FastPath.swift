@@ -108,4 +108,16 @@ enum FastPath {
 /// What the executable calls before the argument parser.
 public enum HelperMain {
     public static func runFastPath(_ arguments: [String]) -> Int32? { FastPath.run(arguments) }
+
+    /// `help TOPIC` for a topic that is not a command: a usage error (ArgumentParser would print the root help and
+    /// exit 0). nil when the arguments are anything else.
+    public static func refuseUnknownHelpTopic(_ arguments: [String]) -> Int32? {
+        guard arguments.first == "help", arguments.count >= 2, !arguments[1].hasPrefix("-") else { return nil }
+        let topics = CodexCredentialHelper.configuration.subcommands.map { $0.configuration.commandName ?? "" } + ["help"]
+        guard !topics.contains(arguments[1]) else { return nil }
+        let message = "Error: Unknown help topic '\(arguments[1].escapingControlCharacters)'; the commands are: "
+            + topics.joined(separator: ", ") + ".\n"
+        FileDescriptorWriter(fd: 2).write(Array(message.utf8))
+        return HelperError.Code.usage.exitStatus
+    }
 }

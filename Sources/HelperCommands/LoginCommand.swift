@@ -26,14 +26,13 @@ struct Login: ParsableCommand {
     @OptionGroup var token: TokenOptions
     @OptionGroup var common: CommonOptions
 
-    func validate() throws {
+    func run() throws {
+        // Here, not in validate(): ArgumentParser validates before it reports an unknown option (`--with-token`, as
+        // gh users type), which must be what the person reads first.
         guard withAccessToken != withApiKey else {
             throw ValidationError(
                 "Choose one of --with-access-token or --with-api-key (a browser login is `codex login` itself).")
         }
-    }
-
-    func run() throws {
         try runReportingErrors { () throws(HelperError) in
             let service = try common.makeService()
             var raw = try readToken(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CredentialCore
+import SecretServiceStore
 
 /// `codex-credential-helper`: keeps Codex access tokens in the desktop keyring, where Codex reads them.
 public struct CodexCredentialHelper: ParsableCommand {
@@ -40,7 +41,10 @@ public struct CodexCredentialHelper: ParsableCommand {
             \(exitStatusTable)
             """,
         version: version,
-        subcommands: [Login.self, Logout.self, Get.self, Store.self, Erase.self, Exec.self, Rotate.self, List.self, Status.self]
+        subcommands: [
+            Login.self, Logout.self, Get.self, Store.self, Erase.self, Exec.self, Rotate.self, List.self, Status.self,
+            Version.self,
+        ]
     )
 
     public init() {}
@@ -64,6 +68,18 @@ public struct CodexCredentialHelper: ParsableCommand {
             (HelperError.Code.commandNotFound.exitStatus, "exec: the command was not found"),
         ]
         return rows.sorted { $0.0 < $1.0 }.map { "  \(String($0.0).padding(3)) \($0.1)" }.joined(separator: "\n")
+    }
+}
+
+/// `version`, as `gh version` and `docker-credential-* version`: the helper's version and the libsecret it would use.
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version",
+        abstract: "Print the helper's version and the libsecret the keyring would use.")
+
+    func run() throws {
+        print("codex-credential-helper \(CodexCredentialHelper.version)")
+        print("libsecret: \(SecretServiceStore.libsecretDescription())")
     }
 }
 

@@ -30,7 +30,9 @@ struct Status: ParsableCommand {
     var warnWithin: String = "7d"
 
     func validate() throws {
-        if DurationText.seconds(warnWithin) == nil { throw ValidationError("--warn-within takes a duration such as 7d.") }
+        if DurationText.seconds(warnWithin) == nil {
+            throw ValidationError("--warn-within takes a duration such as 7d (\(DurationText.unitsText)).")
+        }
     }
 
     @OptionGroup var common: CommonOptions

@@ -1,3 +1,4 @@
+internal import CLibSecret
 import CredentialCore
 
 #if canImport(Glibc)
@@ -38,6 +39,19 @@ public final class SecretServiceStore: CredentialStore {
     public let displayName = "the Secret Service keyring"
 
     public init(options: Options) { self.options = options }
+
+    /// Which libsecret the keyring would use: the file it loads from, and the headers the helper was built with; or
+    /// why it cannot be loaded.
+    public static func libsecretDescription() -> String {
+        let headers = String(cString: ccs_libsecret_headers_version())
+        guard let path = ccs_libsecret_path() else {
+            var problem: UnsafePointer<CChar>? = nil
+            _ = ccs_load(&problem)
+            return "not loadable (\(problem.map { String(cString: $0) } ?? "unknown reason")); built with libsecret \(headers) headers"
+        }
+        defer { free(path) }
+        return "\(String(cString: path)) (built with libsecret \(headers) headers)"
+    }
 
     /// Starts loading libsecret on a thread of its own, for a command that is about to use the keyring: loading and
     /// relocating GLib then overlaps the rest of the start-up. Never called for the file backend.

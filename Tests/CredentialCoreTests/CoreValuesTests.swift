@@ -88,12 +88,13 @@ struct TimestampTests {
     }
 
     @Test(arguments: [("12h", 43_200), ("30d", 2_592_000), ("90d", 7_776_000), ("2w", 1_209_600), ("1d12h", 129_600),
-                      ("45m", 2_700), ("10s", 10)] as [(String, Int64)])
+                      ("45min", 2_700), ("1h30min", 5_400), ("10s", 10)] as [(String, Int64)])
     func parsesDurations(_ text: String, _ seconds: Int64) {
         #expect(DurationText.seconds(text) == seconds)
     }
 
-    @Test(arguments: ["", "30", "d", "0d", "-1d", "1y", "30 d", "1d12", "999999999d"])
+    /// `m` alone is refused: minutes to some, months to others.
+    @Test(arguments: ["", "30", "d", "0d", "-1d", "1y", "30 d", "1d12", "999999999d", "1m", "45m", "1mo", "2mins", "min"])
     func refusesBadDurations(_ text: String) {
         #expect(DurationText.seconds(text) == nil)
     }

@@ -203,7 +203,7 @@ struct AutomationTests {
         readers.wait()
         #expect(passing.status == 0, "\(passing)")
         #expect(passing.err.contains("smoke test passed"))
-        #expect(passing.err.contains("revoke the old token"))
+        #expect(passing.err.contains("Now revoke the old personal access token"), "\(passing.err)")
         #expect(try helper(["get", "--format", "token"], in: sandbox, environment: env).out == new + "\n")
         let observed = readerResults.values.compactMap { $0 }.flatMap { $0 }
         #expect(!observed.isEmpty)

@@ -173,13 +173,13 @@ _codex-credential-helper() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    login|logout|get|store|erase|exec|rotate|list|status|help)
+    login|logout|get|store|erase|exec|rotate|list|status|version|help)
         # Offer subcommand argument completions
         "_codex-credential-helper_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'login logout get store erase exec rotate list status help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'login logout get store erase exec rotate list status version help' -- "${cur}"))
         ;;
     esac
 }
@@ -412,7 +412,7 @@ _codex-credential-helper_exec() {
 
 _codex-credential-helper_rotate() {
     repeating_flags=()
-    non_repeating_flags=(--with-api-key --verbose --version -h --help)
+    non_repeating_flags=(--with-access-token --with-api-key --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--smoke-test --expires-in --expires-at --name --warn-within --codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -531,6 +531,14 @@ _codex-credential-helper_status() {
         return
         ;;
     esac
+}
+
+_codex-credential-helper_version() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __codex-credential-helper_offer_flags_options 0
 }
 
 _codex-credential-helper_help() {

@@ -92,6 +92,13 @@ CcsStatus ccs_client_collections(CcsClient *client, char ***paths, GError **erro
 /// The session algorithm in use ("plain" or "dh-ietf1024-sha256-aes128-cbc-pkcs7"), or NULL before a session.
 const char *ccs_client_session_algorithm(const CcsClient *client);
 
+// MARK: - Which libsecret
+
+/// The file libsecret was loaded from (resolved; free with free()), or NULL when it cannot be loaded.
+char *ccs_libsecret_path(void);
+/// The version of libsecret's headers the helper was built with ("0.20.5").
+const char *ccs_libsecret_headers_version(void);
+
 // MARK: - Values, errors and memory
 
 /// The last message GLib logged (a warning from GDBus, say) since the last call, or NULL; free with free().
