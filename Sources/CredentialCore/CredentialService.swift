@@ -170,25 +170,42 @@ public final class CredentialService {
         return name
     }
 
-    /// Erases every copy the helper knows of for the Codex home: the store's and a plaintext auth.json.
+    /// Erases every copy the helper knows of for the Codex home: each store's and a plaintext auth.json, reporting
+    /// each store on its own line: removed, nothing there, or "not checked" and why. A store that could not be
+    /// checked although it is there (locked, timed out, access refused) gives its exit status once the rest is
+    /// erased; one that is not there for this session (no session bus, no provider) does not, unless it is the one
+    /// store --backend chose.
     public func logout(codexHome: String?) throws(HelperError) {
         let home = try CodexHome.resolve(explicit: codexHome, environment: environment.variables)
         let errors = environment.errors
-        var storeError: HelperError?
+        let stores: [any CredentialStore] = (store as? FallbackStore).map { [$0.primary, $0.fallback] } ?? [store]
         var removedAny = false
-        do {
-            let removed = try store.erase(home)
-            if removed > 0 {
-                removedAny = true
-                errors.line("Removed the credential for \(home.path) from \(store.displayName) (account \(home.account)).")
+        var notChecked = false
+        var failure: HelperError?
+        for store in stores {
+            let name = store.displayName.prefix(1).uppercased() + store.displayName.dropFirst()
+            do {
+                if try store.erase(home) > 0 {
+                    removedAny = true
+                    errors.line("Removed the credential for \(home.path) from \(store.displayName) (account \(home.account)).")
+                } else {
+                    errors.line("\(name): nothing stored for \(home.path).")
+                }
+            } catch {
+                notChecked = true
+                errors.line("\(name): not checked (\(error.reason ?? error.message)).")
+                // A keyring that is not there for this session (no bus, no provider) is no failure under auto; with
+                // one chosen store (--backend), its being unusable is, as for every other command.
+                if error.code != .unavailable || stores.count == 1, failure == nil { failure = error }
             }
-        } catch {
-            storeError = error
         }
-        // Even when the keyring failed, a plaintext copy is not left behind.
+        // Even when a store failed, a plaintext copy is not left behind.
         if try removePlaintextAuthJSON(home, announce: true) { removedAny = true }
-        if let storeError { throw storeError }
-        if !removedAny { errors.line("Not logged in: nothing is stored for \(home.path).") }
+        if let failure {
+            throw HelperError(
+                failure.code, "Not every copy could be erased: \(failure.message)", reason: failure.reason)
+        }
+        if !removedAny && !notChecked { errors.line("Not logged in: nothing is stored for \(home.path).") }
     }
 
     // MARK: - get / store / erase

@@ -82,11 +82,10 @@ public final class FallbackStore: CredentialStore {
         do {
             entries = try primary.list(knownHomes: knownHomes)
         } catch where Self.keyringUnusable(error) {
-            if error.code != .unavailable {
-                entries.append(ListedCredential(
-                    account: "-", codexHome: nil, stored: nil, backend: primary.backendName,
-                    problem: error.reason ?? error.message))
-            }
+            // Never silence about a store that could not be searched: it is listed as not checked, and why.
+            entries.append(ListedCredential(
+                account: "-", codexHome: nil, stored: nil, backend: primary.backendName,
+                problem: "not checked (\(error.reason ?? error.message))"))
         }
         return entries + (try fallback.list(knownHomes: knownHomes))
     }

@@ -48,8 +48,11 @@ struct Logout: ParsableCommand {
         commandName: "logout",
         abstract: "Erase every stored copy of the credential for a Codex home.",
         discussion: """
-            Removes the keyring item for the Codex home and a plaintext $CODEX_HOME/auth.json if there is one. \
-            Says what it removed, or "Not logged in" (exit status 0 either way).
+            Removes the keyring item for the Codex home, the encrypted file's copy, and a plaintext \
+            $CODEX_HOME/auth.json if there is one, and reports each store on its own line: removed, nothing there, or \
+            not checked and why. Exits 0 when every store there is was checked (a keyring that is not there for this \
+            session, with no session bus or no provider, is said to be not checked); a store that could not be \
+            checked (locked, timed out, access refused) gives its exit status once the rest is erased.
 
             EXAMPLES:
               codex-credential-helper logout

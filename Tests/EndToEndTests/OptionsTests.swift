@@ -99,3 +99,48 @@ struct OptionsTests {
         #expect(known.status == 0 && known.out.contains("OVERVIEW: Store a Codex access token"), "\(known)")
     }
 }
+
+/// logout and list tell the truth about each store: removed, nothing there, or not checked and why.
+@Suite("End to end: logout and list per store")
+struct PerStoreTruthTests {
+    /// No session bus under auto: the keyring is "not checked (no D-Bus session bus)", the file copy is removed,
+    /// and the exit status is 0 (no keyring exists for this session).
+    @Test func logoutWithoutASessionBusSaysNotChecked() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let home = try sandbox.makeCodexHome()
+        let noBus = ["CODEX_HOME": home, "XDG_RUNTIME_DIR": sandbox.root.path]
+        let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()),
+                               environment: noBus, removing: ["DBUS_SESSION_BUS_ADDRESS"])
+        #expect(login.status == 0, "\(login)")
+        let list = try helper(["list", "--json"], in: sandbox, environment: noBus, removing: ["DBUS_SESSION_BUS_ADDRESS"])
+        #expect(list.out.contains("not checked (no D-Bus session bus)"), "\(list.out)")
+        let logout = try helper(["logout"], in: sandbox, environment: noBus, removing: ["DBUS_SESSION_BUS_ADDRESS"])
+        #expect(logout.status == 0, "\(logout)")
+        #expect(logout.err.contains("The Secret Service keyring: not checked (no D-Bus session bus)."), "\(logout.err)")
+        #expect(logout.err.contains("Removed the credential for \(home) from the encrypted file"), "\(logout.err)")
+        #expect(!logout.err.contains("Not logged in"))
+        let again = try helper(["logout"], in: sandbox, environment: noBus, removing: ["DBUS_SESSION_BUS_ADDRESS"])
+        #expect(again.status == 0 && again.err.contains("The encrypted file: nothing stored for \(home)."), "\(again)")
+        #expect(!again.err.contains("Not logged in"), "the keyring was not checked: \(again.err)")
+    }
+
+    /// A keyring item behind a locked collection, and a file copy: logout erases the file copy, says the keyring was
+    /// not checked, and exits with the keyring's status (77); the item is still there.
+    @Test func logoutWithALockedKeyringErasesTheRestAndFails() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        let env = ["CODEX_HOME": home]
+        try #require(try helper(["login", "--with-access-token", "--backend", "secret-service"], in: sandbox,
+                                stdin: .text(TestTokens.personal()), environment: env).status == 0)
+        try #require(try helper(["login", "--with-access-token", "--backend", "file"], in: sandbox,
+                                stdin: .text(TestTokens.personal()), environment: env).status == 0)
+        try #require(try sandbox.inspector(["lock-default"]).status == 0)
+        let logout = try helper(["logout"], in: sandbox, environment: env)
+        #expect(logout.status == 77, "\(logout)")
+        #expect(logout.err.contains("The Secret Service keyring: not checked ("), "\(logout.err)")
+        #expect(logout.err.contains("Removed the credential for \(home) from the encrypted file"), "\(logout.err)")
+        #expect(!logout.err.contains("Not logged in"))
+        #expect(!FileManager.default.fileExists(atPath: home + "/credentials.sealed"))
+        #expect(try sandbox.codexItems().count == 1, "the locked item is still there")
+    }
+}
