@@ -146,6 +146,11 @@ public final class CredentialService {
                     + "or --expires-at, so that status and get can warn before it stops working.")
         }
         try removePlaintextAuthJSON(home, announce: true)
+        if accessTokenVariableIsSet {
+            errors.line(
+                "Warning: CODEX_ACCESS_TOKEN is set in this environment, and Codex uses it ahead of any stored login, "
+                    + "so it will not use the credential just stored here. Unset it (`unset CODEX_ACCESS_TOKEN`).")
+        }
         if outcome.backend == "file" {
             errors.line(
                 "Note: Codex does not read the encrypted file itself. Run it with the token in its environment: "
@@ -201,6 +206,11 @@ public final class CredentialService {
         }
         // Even when a store failed, a plaintext copy is not left behind.
         if try removePlaintextAuthJSON(home, announce: true) { removedAny = true }
+        if accessTokenVariableIsSet {
+            errors.line(
+                "Note: CODEX_ACCESS_TOKEN is still set in this environment, and Codex uses it; unset it too "
+                    + "(`unset CODEX_ACCESS_TOKEN`) to be logged out.")
+        }
         if let failure {
             throw HelperError(
                 failure.code, "Not every copy could be erased: \(failure.message)", reason: failure.reason)
@@ -581,6 +591,11 @@ public final class CredentialService {
             environment.errors.line("Removed the plaintext \(home.authJSONPath) (Codex reads the keyring item instead).")
         }
         return true
+    }
+
+    /// `CODEX_ACCESS_TOKEN` is set (trimmed, not empty): Codex uses it before anything stored.
+    var accessTokenVariableIsSet: Bool {
+        !TokenClassifier.trimmed(Array((environment.variables["CODEX_ACCESS_TOKEN"] ?? "").utf8)).isEmpty
     }
 
     func warnIfCodexIgnoresKeyring(_ home: CodexHome) {

@@ -120,6 +120,16 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     }
 }
 
+/// A time left, as a person reads it: "in 30 days" (to the nearest day from two days on), "in 5 hours", "in 12
+/// minutes", "in under a minute".
+public func timeLeftText(_ seconds: Int64) -> String {
+    func plural(_ count: Int64, _ unit: String) -> String { "in \(count) \(unit)\(count == 1 ? "" : "s")" }
+    if seconds >= 2 * 86_400 { return plural((seconds + 43_200) / 86_400, "day") }
+    if seconds >= 2 * 3600 { return plural((seconds + 1800) / 3600, "hour") }
+    if seconds >= 60 { return plural(seconds / 60, "minute") }
+    return "in under a minute"
+}
+
 /// A length of time written as the dashboard offers it: `12h`, `30d`, `90d`, `2w`, or combined (`1d12h`). The units
 /// are s, min, h, d and w; a bare `m` is refused, since people read it as minutes or as months.
 public enum DurationText {

@@ -12,9 +12,9 @@ struct Login: ParsableCommand {
             itself would store, in Codex's own keyring item, and removes a plaintext auth.json.
 
             EXAMPLES:
-              printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token --name release-ci
+              printf '%s' "$CODEX_TOKEN_SECRET" | codex-credential-helper login --with-access-token --name release-ci
               codex-credential-helper login --with-access-token --expires-in 30d      # prompts, no echo
-              printf '%s' "$OPENAI_API_KEY" | codex-credential-helper login --with-api-key
+              printf '%s' "$PLATFORM_KEY_SECRET" | codex-credential-helper login --with-api-key
             """)
 
     @Flag(help: "Read a Codex access token: at-… (personal) or an agent-identity JWT.")

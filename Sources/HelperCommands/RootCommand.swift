@@ -17,7 +17,7 @@ public struct CodexCredentialHelper: ParsableCommand {
             instead, and says so. Tokens never go through argv.
 
             EXAMPLES:
-              printf '%s' "$CODEX_ACCESS_TOKEN" | codex-credential-helper login --with-access-token
+              printf '%s' "$CODEX_TOKEN_SECRET" | codex-credential-helper login --with-access-token
               codex-credential-helper get --format token
               codex-credential-helper exec -- codex exec "run the tests and fix what fails"
               codex-credential-helper logout

@@ -16,7 +16,8 @@ struct Status: ParsableCommand {
             collection (locked, volatile), the encrypted file and its key mode, the stored credential (kind, \
             expiry, backend), and what $CODEX_HOME/config.toml makes Codex read. With --check, writes, reads and \
             erases a throwaway credential in the chosen backend and reports each step. Exits 0 when the chosen \
-            backend works, else with that backend's failure status.
+            backend works and holds a usable credential (with --check: when the check passes); otherwise with the \
+            backend's failure status, 67 when the credential has expired, or 1 when none is stored.
 
             EXAMPLES:
               codex-credential-helper status
@@ -112,11 +113,11 @@ struct StatusReport {
 
         // Where the credential is.
         // A store that could not be searched is "not checked", never "none".
-        var found: [(text: String, token: String?)] = []
+        var found: [(text: String, token: String?, expired: Bool)] = []
         if keyringFailure == nil || keyringUsable {
             found += describe(from: backends.keyring)
         } else if let keyringFailure {
-            found.append(("not checked in \(backends.keyring.displayName): \(keyringFailure.reason ?? keyringFailure.message)", nil))
+            found.append(("not checked in \(backends.keyring.displayName): \(keyringFailure.reason ?? keyringFailure.message)", nil, false))
         }
         found += describe(from: file)
         if found.isEmpty { row("Credential", "none stored") }
@@ -156,9 +157,20 @@ struct StatusReport {
         if let chosenFailure {
             throw HelperError(chosenFailure.code, "The chosen backend (secret-service) is not usable: \(chosenFailure.message)")
         }
+        // As `gh auth status`: 0 only with a usable credential; 67 when it has expired; the keyring's own status
+        // when it is there but could not be searched; 1 when nothing is stored. (With --check, the check decides.)
+        if check { return }
+        if found.contains(where: { $0.token != nil && !$0.expired }) { return }
+        if found.contains(where: \.expired) {
+            throw HelperError(.expired, "The stored credential has expired; replace it with `codex-credential-helper rotate`.")
+        }
+        if let keyringFailure, !keyringUsable, keyringFailure.code != .unavailable {
+            throw HelperError(keyringFailure.code, "The keyring could not be searched: \(keyringFailure.message)")
+        }
+        throw HelperError(.notFound, "No usable credential is stored for \(home.path).")
     }
 
-    private func describe(from store: any CredentialStore) -> [(text: String, token: String?)] {
+    private func describe(from store: any CredentialStore) -> [(text: String, token: String?, expired: Bool)] {
         do {
             guard let stored = try store.load(home) else { return [] }
             let decoded = try AuthRecord.decode(stored.secret)
@@ -171,17 +183,17 @@ struct StatusReport {
                 if remaining <= 0 {
                     text += ", EXPIRED at \(expiry.rfc3339): replace it (rotate)"
                 } else {
-                    text += ", expires \(expiry.rfc3339) (in \(remaining / 86_400) days)"
+                    text += ", expires \(expiry.rfc3339) (\(timeLeftText(remaining)))"
                     if remaining <= warnWithin { text += "; WARNING: within \(warnWithinText), plan its rotation" }
                 }
             } else if decoded.kind == .personalAccessToken {
                 text += ", expiry unknown (record it with login --expires-in)"
             }
-            return [(text, decoded.token)]
+            return [(text, decoded.token, expiry.map { $0.secondsSinceEpoch <= now.secondsSinceEpoch } ?? false)]
         } catch where [.locked, .timeout, .unavailable].contains(error.code) {
-            return [("not checked in \(store.displayName): \(error.reason ?? error.message)", nil)]
+            return [("not checked in \(store.displayName): \(error.reason ?? error.message)", nil, false)]
         } catch {
-            return [("in \(store.displayName), but not readable here: \(error.message)", nil)]
+            return [("in \(store.displayName), but not readable here: \(error.message)", nil, false)]
         }
     }
 

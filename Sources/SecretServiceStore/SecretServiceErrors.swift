@@ -33,8 +33,8 @@ enum SecretServiceErrors {
         case dbus + "NoServer", dbus + "Disconnected", dbus + "FileNotFound", dbus + "BadAddress", dbus + "NoNetwork":
             return HelperError(
                 .unavailable,
-                "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available.",
-                reason: unreachableReason)
+                "Cannot reach the D-Bus session bus\(phase.hasSuffix("session bus") ? "" : " while \(phase)")\(detail); no "
+                    + "keyring is available.", reason: unreachableReason)
         case "org.freedesktop.Secret.Error.IsLocked":
             return HelperError(
                 .locked, "The keyring is locked while \(phase); unlock it (log in to the desktop) and retry.",
@@ -61,8 +61,8 @@ enum SecretServiceErrors {
         case CCS_ERROR_UNREACHABLE:
             return HelperError(
                 .unavailable,
-                "Cannot reach the D-Bus session bus while \(phase)\(detail); no keyring is available. Run inside "
-                    + "a desktop session or `dbus-run-session`.", reason: unreachableReason)
+                "Cannot reach the D-Bus session bus\(phase.hasSuffix("session bus") ? "" : " while \(phase)")\(detail); no "
+                    + "keyring is available. Run inside a desktop session or `dbus-run-session`.", reason: unreachableReason)
         case CCS_ERROR_IO:
             return HelperError(.unavailable, "The Secret Service failed while \(phase)\(detail).", reason: "the Secret Service failed")
         default:

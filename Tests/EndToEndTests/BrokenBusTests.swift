@@ -20,7 +20,7 @@ struct BrokenBusTests {
         Case(mode: "rejected", status: 69, message: "(Exhausted all available authentication mechanisms"),
         Case(mode: "garbage", status: 69, message: "GLib reported: GLib-GIO: _g_dbus_worker_do_read_cb: error determining "
              + "bytes needed: Unable to determine message blob length - given blob is malformed."),
-        Case(mode: "hangup", status: 69, message: "while connecting to the session bus (The connection is closed); no "
+        Case(mode: "hangup", status: 69, message: "Cannot reach the D-Bus session bus (The connection is closed); no "
              + "keyring is available"),
     ])
     func aBrokenBusGivesAClearErrorInTime(_ broken: Case) throws {

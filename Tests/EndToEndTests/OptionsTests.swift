@@ -81,6 +81,36 @@ struct OptionsTests {
         #expect(warn.status == 64 && warn.err.contains("units:"), "\(warn)")
     }
 
+    /// As `gh auth status`: 0 only with a usable credential, 67 when it has expired, 1 when nothing is stored.
+    @Test func statusExitsWithTheCredentialsState() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let home = try sandbox.makeCodexHome()
+        let env = ["CODEX_HOME": home, "CODEX_CREDENTIAL_BACKEND": "file"]
+        #expect(try helper(["status"], in: sandbox, environment: env).status == 1)
+        let expired = TestTokens.jwt(claims: #"{"exp":\#(Int(Date().timeIntervalSince1970) + 2)}"#)
+        try #require(try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(expired), environment: env).status == 0)
+        Thread.sleep(forTimeInterval: 3)
+        let stale = try helper(["status"], in: sandbox, environment: env)
+        #expect(stale.status == 67, "\(stale)")
+        #expect(stale.out.contains("EXPIRED"))
+        try #require(try helper(["login", "--with-access-token", "--expires-in", "30d"], in: sandbox,
+                                stdin: .text(TestTokens.personal()), environment: env).status == 0)
+        let fresh = try helper(["status"], in: sandbox, environment: env)
+        #expect(fresh.status == 0, "\(fresh)")
+        #expect(fresh.out.contains("(in 30 days)"), "right after --expires-in 30d: \(fresh.out)")
+    }
+
+    /// CODEX_ACCESS_TOKEN wins over any stored login in Codex: login warns, logout says it is still set.
+    @Test func theAccessTokenVariableIsMentioned() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let home = try sandbox.makeCodexHome()
+        let env = ["CODEX_HOME": home, "CODEX_CREDENTIAL_BACKEND": "file", "CODEX_ACCESS_TOKEN": TestTokens.personal()]
+        let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()), environment: env)
+        #expect(login.status == 0 && login.err.contains("CODEX_ACCESS_TOKEN is set in this environment"), "\(login)")
+        let logout = try helper(["logout"], in: sandbox, environment: env)
+        #expect(logout.status == 0 && logout.err.contains("CODEX_ACCESS_TOKEN is still set"), "\(logout)")
+    }
+
     @Test func versionIsACommand() throws {
         let sandbox = try KeyringSandbox(.none)
         let result = try helper(["version"], in: sandbox)
