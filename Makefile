@@ -10,7 +10,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SWIFT ?= swift
-DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool keyutils dbus dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi
+DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool keyutils groff-base dbus dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi
 RELEASE_FLAGS = -c release --static-swift-stdlib
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)/codex-credential-helper
 WITH_KEYRING = contrib/scripts/with-test-keyring
@@ -102,6 +102,9 @@ check-contrib: build
 	    rel=$${f#contrib/}; \
 	    cmp -s "$$f" "$$scratch/$$rel" || { echo "$$f is out of step with the code: run 'make contrib' and commit it." >&2; exit 1; }; \
 	done && echo "contrib/ completions and man page are in step with the code."
+	@warnings=$$(groff -mandoc -ww -z contrib/man/codex-credential-helper.1 2>&1) && [ -z "$$warnings" ] || \
+	    { echo "the man page renders with warnings:" >&2; echo "$$warnings" >&2; exit 1; }
+	@echo "the man page renders without warnings (groff -mandoc -ww)."
 
 demo: release
 	$(WITH_KEYRING) contrib/scripts/demo "$(RELEASE_BIN)"
