@@ -22,7 +22,9 @@ struct Exec: ParsableCommand {
 
     // Only what follows `--` is the command: before it, options are options (--help prints help, a misspelt option
     // is a usage error), as with `aws-vault exec` and `op run`.
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    @Argument(
+        parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"),
+        completion: .custom { arguments, index, prefix in SystemIO.completions(arguments, index, prefix) })
     var command: [String] = []
 
     func validate() throws {

@@ -23,7 +23,8 @@ struct CommonOptions: ParsableArguments {
         name: .customLong("codex-home"),
         help: ArgumentHelp(
             "The Codex home whose credential to use (default: $CODEX_HOME if set and non-empty, else ~/.codex).",
-            valueName: "dir"))
+            valueName: "dir"),
+        completion: .directory)
     var codexHome: String?
 
     @Option(help: ArgumentHelp("Upper bound on keyring (D-Bus) calls, in seconds.", valueName: "seconds"))
@@ -39,7 +40,8 @@ struct CommonOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "The encrypted file (default: $CODEX_CREDENTIAL_FILE, else $CODEX_HOME/credentials.sealed).",
-            valueName: "path"))
+            valueName: "path"),
+        completion: .file())
     var file: String?
 
     @Option(
@@ -49,7 +51,7 @@ struct CommonOptions: ParsableArguments {
             valueName: "mode"))
     var keyMode: EncryptedFileStore.KeyModeChoice?
 
-    @Option(help: ArgumentHelp("Read the file passphrase from this file (mode 0600).", valueName: "path"))
+    @Option(help: ArgumentHelp("Read the file passphrase from this file (mode 0600).", valueName: "path"), completion: .file())
     var passphraseFile: String?
 
     @Option(help: ArgumentHelp("Read the file passphrase from this file descriptor.", valueName: "fd"))

@@ -199,6 +199,27 @@ extension SystemIO {
         return entries
     }
 
+    /// Shell completion after `exec --`: the commands on PATH for the command's own word, the files of the current
+    /// directory after it.
+    static func completions(_ arguments: [String], _ index: Int, _ prefix: String) -> [String] {
+        let separator = arguments.firstIndex(of: "--")
+        if let separator, index == separator + 1 {
+            var names: Set<String> = []
+            let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+            for directory in path.split(separator: ":") {
+                for name in Syscall.directoryEntries(String(directory)) where name.hasPrefix(prefix) {
+                    if access(String(directory) + "/" + name, X_OK) == 0 { names.insert(name) }
+                }
+            }
+            return names.sorted()
+        }
+        let slash = prefix.lastIndex(of: "/")
+        let directory = slash.map { String(prefix[...$0]) } ?? ""
+        let stem = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
+        return Syscall.directoryEntries(directory.isEmpty ? "." : directory).filter { $0.hasPrefix(stem) }
+            .map { directory + $0 }.sorted()
+    }
+
     /// Finds `command` as a shell would: a name with a slash as it is, otherwise the first executable match in PATH.
     static func resolve(_ command: String, path: String?) throws(HelperError) -> String {
         if command.contains("/") { return command }

@@ -111,6 +111,25 @@ struct OptionsTests {
         #expect(logout.status == 0 && logout.err.contains("CODEX_ACCESS_TOKEN is still set"), "\(logout)")
     }
 
+    /// Completion: directories after --codex-home, files after --file and --passphrase-file (bash, zsh, fish), and
+    /// commands on PATH for the word after `exec --`.
+    @Test func completionsOfferPathsAndCommands() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let bash = try helper(["--generate-completion-script", "bash"], in: sandbox).out
+        #expect(bash.contains("'--codex-home')\n        __codex-credential-helper_add_completions -d"))
+        #expect(bash.contains("'--passphrase-file')\n        __codex-credential-helper_add_completions -f"))
+        #expect(bash.contains("'--file')\n        __codex-credential-helper_add_completions -f"))
+        #expect(bash.contains("---completion exec -- positional@0"))
+        let zsh = try helper(["--generate-completion-script", "zsh"], in: sandbox).out
+        #expect(zsh.contains("--codex-home[") && zsh.contains(":_files -/"), "zsh completes directories")
+        let fish = try helper(["--generate-completion-script", "fish"], in: sandbox).out
+        #expect(fish.contains("-l 'codex-home'") && fish.contains("-rfa '(__codex-credential-helper_complete_directories)'"),
+                "fish completes directories")
+        let commands = try helper(["---completion", "exec", "--", "positional@0", "3", "3",
+                                   "codex-credential-helper", "exec", "--", "tru"], in: sandbox)
+        #expect(commands.out.split(separator: "\n").contains("true"), "\(commands)")
+    }
+
     @Test func versionIsACommand() throws {
         let sandbox = try KeyringSandbox(.none)
         let result = try helper(["version"], in: sandbox)

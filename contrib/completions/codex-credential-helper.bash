@@ -206,6 +206,7 @@ _codex-credential-helper_login() {
         return
         ;;
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -216,6 +217,7 @@ _codex-credential-helper_login() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -223,6 +225,7 @@ _codex-credential-helper_login() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
@@ -241,6 +244,7 @@ _codex-credential-helper_logout() {
     # Offer option value completions
     case "${prev}" in
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -251,6 +255,7 @@ _codex-credential-helper_logout() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -258,6 +263,7 @@ _codex-credential-helper_logout() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
@@ -280,6 +286,7 @@ _codex-credential-helper_get() {
         return
         ;;
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -290,6 +297,7 @@ _codex-credential-helper_get() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -297,6 +305,7 @@ _codex-credential-helper_get() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
@@ -315,6 +324,7 @@ _codex-credential-helper_store() {
     # Offer option value completions
     case "${prev}" in
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -325,6 +335,7 @@ _codex-credential-helper_store() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -332,6 +343,7 @@ _codex-credential-helper_store() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
@@ -350,6 +362,7 @@ _codex-credential-helper_erase() {
     # Offer option value completions
     case "${prev}" in
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -360,6 +373,7 @@ _codex-credential-helper_erase() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -367,6 +381,7 @@ _codex-credential-helper_erase() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
@@ -385,6 +400,7 @@ _codex-credential-helper_exec() {
     # Offer option value completions
     case "${prev}" in
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -395,6 +411,7 @@ _codex-credential-helper_exec() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -402,9 +419,18 @@ _codex-credential-helper_exec() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __codex-credential-helper_add_completions -W "$(__codex-credential-helper_custom_complete ---completion exec -- positional@0 "${COMP_CWORD}" "$(__codex-credential-helper_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -435,6 +461,7 @@ _codex-credential-helper_rotate() {
         return
         ;;
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -445,6 +472,7 @@ _codex-credential-helper_rotate() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -452,6 +480,7 @@ _codex-credential-helper_rotate() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
@@ -470,6 +499,7 @@ _codex-credential-helper_list() {
     # Offer option value completions
     case "${prev}" in
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -480,6 +510,7 @@ _codex-credential-helper_list() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -487,6 +518,7 @@ _codex-credential-helper_list() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
@@ -508,6 +540,7 @@ _codex-credential-helper_status() {
         return
         ;;
     '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     '--timeout')
@@ -518,6 +551,7 @@ _codex-credential-helper_status() {
         return
         ;;
     '--file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--key-mode')
@@ -525,6 +559,7 @@ _codex-credential-helper_status() {
         return
         ;;
     '--passphrase-file')
+        __codex-credential-helper_add_completions -f
         return
         ;;
     '--passphrase-fd')
