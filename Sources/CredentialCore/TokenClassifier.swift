@@ -103,7 +103,7 @@ public enum TokenClassifier {
             throw HelperError(
                 .badInput,
                 "No token was given: the input was empty. Pipe the token in, for example "
-                    + "`printf '%s' \"$CODEX_ACCESS_TOKEN\" | codex-credential-helper login --with-access-token`.")
+                    + "`printf '%s' \"$CODEX_TOKEN_SECRET\" | codex-credential-helper login --with-access-token`.")
         }
         if bytes.count > maxTokenBytes {
             throw HelperError(

@@ -161,6 +161,10 @@ func readToken(prompt: String) throws(HelperError) -> [UInt8] {
     let limit = 1024 * 1024
     let raw = SystemIO.stdinIsTerminal
         ? try SystemIO.promptHidden(prompt, limit: limit) : try SystemIO.readStandardInput(limit: limit)
+    if SystemIO.stdinIsTerminal && TokenClassifier.trimmed(raw).isEmpty {
+        // At a prompt, an empty Enter is not a missing pipe: say what to do there.
+        throw HelperError(.badInput, "Nothing was entered; paste the token at the prompt (it is not shown), then press Enter.")
+    }
     if raw.count > limit {
         throw HelperError(.badInput, "The input is over 1 MiB; a token is at most 64 KiB. Nothing was stored.")
     }

@@ -89,8 +89,14 @@ enum SystemIO {
 
     /// Prompts on stderr and reads one line from the terminal on stdin with echo off. The terminal is restored
     /// on every exit path: normal return, error, and SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGTSTP.
+    /// A hidden prompt on the controlling terminal itself (as ssh and sudo do), so that `login 2>log` still shows
+    /// it; on standard input and standard error where there is no /dev/tty.
     static func promptHidden(_ prompt: String, limit: Int) throws(HelperError) -> [UInt8] {
-        try promptHidden(prompt, limit: limit, input: 0, output: 2)
+        if let terminal = try? Syscall.open("/dev/tty", O_RDWR | O_NOCTTY) {
+            defer { Syscall.close(terminal) }
+            return try promptHidden(prompt, limit: limit, input: terminal, output: terminal)
+        }
+        return try promptHidden(prompt, limit: limit, input: 0, output: 2)
     }
 
     /// The same on the controlling terminal (`/dev/tty`), for when stdin carries data (a passphrase asked for

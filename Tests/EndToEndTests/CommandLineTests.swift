@@ -48,6 +48,11 @@ struct CommandLineTests {
         #expect(report["login_status"] as? Int == 0, "\(report)")
         #expect(report["echo_restored_after_ctrl_c"] as? Bool == true, "\(report)")
         #expect(report["ctrl_c_signal"] as? Int == Int(SIGINT), "\(report)")
+        // `login 2>log`: the prompt is on the terminal itself, and an empty Enter says what to do at a prompt.
+        #expect(report["prompted_with_stderr_redirected"] as? Bool == true, "\(report)")
+        #expect(report["empty_enter_status"] as? Int == 65, "\(report)")
+        #expect((report["empty_enter_message"] as? String ?? "").contains("Nothing was entered; paste the token at the prompt"),
+                "\(report)")
         let items = try sandbox.codexItems()
         #expect(items.first?.secret == #"{"OPENAI_API_KEY":null,"personal_access_token":"\#(token)"}"#)
     }

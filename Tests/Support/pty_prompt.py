@@ -5,6 +5,8 @@
 
 Run 1: waits for the prompt, types the token, and records whether it was echoed and how login exited.
 Run 2: waits for the prompt, checks echo is off, presses Ctrl-C, and checks the terminal's echo is back on.
+Run 3: the same login with stderr sent to a file (`login 2>log`): the prompt still shows on the terminal, and an
+       empty Enter gives its own message (in the log).
 Prints a JSON report on stdout.
 """
 import faulthandler
@@ -19,7 +21,7 @@ import termios
 import time
 
 
-def spawn(helper, home):
+def spawn(helper, home, stderr=None):
     master, slave = os.openpty()
     attrs = termios.tcgetattr(slave)
     attrs[3] |= termios.ECHO | termios.ICANON | termios.ISIG
@@ -31,7 +33,8 @@ def spawn(helper, home):
 
     child = subprocess.Popen(
         [helper, "login", "--with-access-token", "--codex-home", home],
-        stdin=slave, stdout=slave, stderr=slave, preexec_fn=become_terminal_owner, close_fds=True)
+        stdin=slave, stdout=slave, stderr=stderr if stderr is not None else slave, preexec_fn=become_terminal_owner,
+        close_fds=True)
     return child, master, slave
 
 
@@ -98,6 +101,18 @@ def main():
     report["echo_restored_after_ctrl_c"] = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
     os.close(master)
     os.close(slave)
+
+    with open(os.path.join(home, "stderr.log"), "w+b") as log:
+        child, master, slave = spawn(helper, home, stderr=log)
+        prompt = read_until(master, b"hidden")
+        report["prompted_with_stderr_redirected"] = b"input is hidden" in prompt
+        os.write(master, b"\n")
+        drain(master, child)
+        report["empty_enter_status"] = child.wait(timeout=30 * SCALE)
+        log.seek(0)
+        report["empty_enter_message"] = log.read().decode(errors="replace")
+        os.close(master)
+        os.close(slave)
 
     print(json.dumps(report))
 
