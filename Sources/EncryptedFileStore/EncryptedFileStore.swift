@@ -26,6 +26,8 @@ public final class EncryptedFileStore: CredentialStore {
     public enum PassphrasePurpose: Sendable {
         /// To open an existing passphrase-mode file: asked once.
         case open
+        /// Again, after a typed passphrase did not open it (at most three tries in all, as ssh and gpg).
+        case openAgain
         /// To seal a new passphrase-mode file: asked twice.
         case create
     }
@@ -115,14 +117,21 @@ public final class EncryptedFileStore: CredentialStore {
         }
         let (header, headerLength) = try SealedFormat.readHeader(sealed, path: path)
         Trace.shared.log("file: \(path): \(sealed.count) bytes, format \(header.version), \(header.keyMode) mode")
+        // A passphrase typed at the terminal gets three tries, as ssh and gpg give; a supplied one gets one.
+        let tries = header.keyMode == .passphrase && options.passphrase == nil && options.prompt != nil ? 3 : 1
         var opening = try key(for: header, path: path, purpose: .open)
         defer { if opening.derivedFrom != nil { zero(&opening.derivedFrom!) } }
-        var plaintext: [UInt8]
-        do {
-            plaintext = try SealedFormat.open(sealed, header: header, headerLength: headerLength, key: opening.key, path: path)
-        } catch {
-            if error.code == .wrongPassphrase, header.keyMode == .passphrase { keyCache.forget(file: path) }
-            throw error
+        var plaintext: [UInt8] = []
+        for attempt in 1...tries {
+            do {
+                plaintext = try SealedFormat.open(sealed, header: header, headerLength: headerLength, key: opening.key, path: path)
+                break
+            } catch {
+                if error.code == .wrongPassphrase, header.keyMode == .passphrase { keyCache.forget(file: path) }
+                guard error.code == .wrongPassphrase, attempt < tries else { throw error }
+                if opening.derivedFrom != nil { zero(&opening.derivedFrom!) }
+                opening = try key(for: header, path: path, purpose: .openAgain)
+            }
         }
         defer { zero(&plaintext) }
         if opening.derivedFrom != nil { keyCache.remember(opening.key, forFile: path, header: header) }

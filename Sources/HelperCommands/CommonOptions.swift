@@ -179,7 +179,10 @@ struct CommonSettings: Equatable {
     }
 
     private static func terminalPassphrase(_ purpose: EncryptedFileStore.PassphrasePurpose) throws(HelperError) -> [UInt8] {
-        guard let first = try SystemIO.promptOnTerminal("Passphrase for the encrypted credential file: ", limit: 4096),
+        let question = purpose == .openAgain
+            ? "That passphrase does not open it. Passphrase for the encrypted credential file: "
+            : "Passphrase for the encrypted credential file: "
+        guard let first = try SystemIO.promptOnTerminal(question, limit: 4096),
             !first.isEmpty
         else { throw HelperError(.wrongPassphrase, "No passphrase was entered.", reason: "no passphrase") }
         guard purpose == .create else { return first }

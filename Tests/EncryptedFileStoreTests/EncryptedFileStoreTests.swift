@@ -106,16 +106,35 @@ struct EncryptedFileStoreTests {
     /// Passphrase-mode options whose terminal prompt answers "typed passphrase" and records what it was asked for.
     final class Prompts {
         var asked: [EncryptedFileStore.PassphrasePurpose] = []
+        /// What a person types, in turn; then "typed passphrase".
+        var answers: [String] = []
 
         func options(_ scratch: Scratch, keyCacheSeconds: UInt32) -> EncryptedFileStore.Options {
             var options = EncryptedFileStore.Options(
                 keyMode: .passphrase, keyFilePath: scratch.keyFile, keyCacheSeconds: keyCacheSeconds)
             options.prompt = { purpose in
                 self.asked.append(purpose)
-                return Array("typed passphrase".utf8)
+                return Array((self.answers.isEmpty ? "typed passphrase" : self.answers.removeFirst()).utf8)
             }
             return options
         }
+    }
+
+    /// A typed passphrase that does not open the file is asked again, three tries in all, as ssh and gpg do.
+    @Test func aWrongTypedPassphraseIsAskedAgainThreeTriesInAll() throws {
+        let scratch = try Scratch()
+        let prompts = Prompts()
+        let options = prompts.options(scratch, keyCacheSeconds: 0)
+        _ = try EncryptedFileStore(options: options).save(scratch.home, secret: record, metadata: metadata)
+        prompts.asked = []
+        prompts.answers = ["typo one", "typo two"]
+        #expect(try EncryptedFileStore(options: options).load(scratch.home)?.secret == record)
+        #expect(prompts.asked == [.open, .openAgain, .openAgain], "\(prompts.asked)")
+        prompts.asked = []
+        prompts.answers = ["typo one", "typo two", "typo three", "typed passphrase"]
+        let refused = #expect(throws: HelperError.self) { try EncryptedFileStore(options: options).load(scratch.home) }
+        #expect(refused?.code == .wrongPassphrase)
+        #expect(prompts.asked == [.open, .openAgain, .openAgain], "three tries, not four: \(prompts.asked)")
     }
 
     @Test func promptIsAskedForCreateAndOpen() throws {
