@@ -1,13 +1,14 @@
 // The Secret Service through libsecret: every call the keyring store makes (connecting, the session, searching,
 // reading and writing secrets and attributes, creating and deleting items, aliases, lock state, prompts) goes
 // through libsecret's asynchronous API on one private D-Bus connection, driven on a private GMainContext until it
-// completes or the command's deadline passes (ccs_client.c). No thread, no watchdog.
+// completes or the command's deadline passes (ccs_client.c). No watchdog thread.
 //
-// libsecret is not linked: ccs_load() opens libsecret-1.so.0 with dlopen the first time the keyring is used and
-// resolves every function used here into ccs_api (GLib, GObject and GIO come in as libsecret's own dependencies),
-// as Chromium's LibsecretLoader does. A command that never touches the keyring never loads, relocates or
-// initialises any of them. Inside ccs_client.c each name is redirected to its table entry, so that file reads as
-// ordinary libsecret and GLib code; Swift calls only the ccs_ functions declared at the end of this header.
+// libsecret is not linked: ccs_load() opens libsecret-1.so.0 with dlopen the first time the keyring is used (or
+// earlier, on a thread of its own, from ccs_preload) and resolves every function used into ccs_api (GLib, GObject
+// and GIO come in as libsecret's own dependencies), as Chromium's LibsecretLoader does. A command that never touches
+// the keyring never loads, relocates or initialises any of them. Inside ccs_client.c each name is redirected to its
+// table entry (ccs_api.h, ccs_redirect.h), so that file reads as ordinary libsecret and GLib code; Swift calls only
+// the ccs_ functions declared below, and sees no GLib type.
 //
 // The D-Bus-path API (secret-paths.h) is marked "subject to change" by libsecret but has been stable since 0.18.
 #ifndef CCS_SHIM_H
