@@ -480,7 +480,9 @@ public final class CredentialService {
 
     /// Reads and decodes the credential for `home`, or throws `.notFound`.
     public func load(_ home: CodexHome) throws(HelperError) -> Credential {
-        guard let stored = try store.load(home) else {
+        let loaded = try store.load(home)
+        for warning in loaded?.warnings ?? [] { environment.errors.line("Warning: \(warning)") }
+        guard let stored = loaded else {
             throw HelperError(
                 .notFound,
                 "No Codex credential is stored for \(home.path) (account \(home.account)) in \(store.displayName). "

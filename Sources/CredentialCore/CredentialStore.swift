@@ -8,12 +8,20 @@ public struct StoredCredential: Equatable, Sendable {
     public var location: String
     /// The `backend=` value of the store that holds it.
     public var backend: String
+    /// What the person should know about it (two copies that disagree, say). Never secrets.
+    public var warnings: [String] = []
 
     public init(secret: [UInt8], metadata: [String: String], location: String, backend: String) {
         self.secret = secret
         self.metadata = metadata
         self.location = location
         self.backend = backend
+    }
+
+    /// The fingerprint of the credential itself (not of its possibly stale metadata), or nil when it cannot be read.
+    public var fingerprint: String? {
+        guard let decoded = try? AuthRecord.decode(secret) else { return nil }
+        return CredentialMetadata.fingerprint(token: decoded.token, record: secret)
     }
 }
 

@@ -33,7 +33,14 @@ public final class FallbackStore: CredentialStore {
         Trace.shared.log("auto: keyring \(fromKeyring == nil ? "has none" : "has one"), file \(fromFile == nil ? "has none" : "has one")")
         switch (fromKeyring, fromFile) {
         case let (keyring?, file?):
-            return Self.createdAt(file) > Self.createdAt(keyring) ? file : keyring
+            var newer = Self.createdAt(file) > Self.createdAt(keyring) ? file : keyring
+            if let inKeyring = keyring.fingerprint, let inFile = file.fingerprint, inKeyring != inFile {
+                newer.warnings.append(
+                    "\(primary.displayName) and \(fallback.displayName) hold different credentials for \(home.path) "
+                        + "(fingerprints \(inKeyring) and \(inFile)); this serves the one stored last, in \(newer.location), "
+                        + "while Codex itself reads only the keyring's. Log in again to make them one.")
+            }
+            return newer
         case let (keyring?, nil):
             return keyring
         case let (nil, file?):
@@ -57,9 +64,13 @@ public final class FallbackStore: CredentialStore {
             Trace.shared.log("auto: keyring not usable (\(error.reason ?? error.message)); storing in the file")
             var outcome = try fallback.save(home, secret: secret, metadata: metadata)
             let why = error.reason ?? error.message
-            outcome.warnings.insert(
-                "the Secret Service keyring is not usable (\(why)), so the credential was stored in \(outcome.location) instead.",
-                at: 0)
+            var warning = "the Secret Service keyring is not usable (\(why)), so the credential was stored in "
+                + "\(outcome.location) instead."
+            if why.hasSuffix(HelperError.holdsCredentialNote) {
+                warning += " Codex will keep reading the older credential in the keyring; log in again once the keyring "
+                    + "can be unlocked, or remove that one."
+            }
+            outcome.warnings.insert(warning, at: 0)
             return outcome
         }
     }

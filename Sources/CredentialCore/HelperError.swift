@@ -67,6 +67,10 @@ public struct HelperError: Error, Equatable, CustomStringConvertible {
         self.passedThroughStatus = passedThroughStatus
     }
 
+    /// Added to the reason of a keyring failure when the keyring was seen to hold a credential for the Codex home
+    /// that could not be read or replaced (so that a fallback can say Codex keeps reading that one).
+    public static let holdsCredentialNote = "it holds a credential for this Codex home"
+
     /// The status the process exits with.
     public var exitStatus: Int32 { passedThroughStatus ?? code.exitStatus }
 

@@ -122,6 +122,10 @@ struct StatusReport {
         found += describe(from: file)
         if found.isEmpty { row("Credential", "none stored") }
         for (index, entry) in found.enumerated() { row(index == 0 ? "Credential" : "", entry.text) }
+        if Set(found.compactMap(\.token)).count > 1 {
+            row("", "WARNING: the keyring and the encrypted file hold different credentials; get and exec serve the one "
+                + "stored last, Codex itself reads only the keyring's. Log in again to make them one.")
+        }
 
         // A CODEX_ACCESS_TOKEN in the environment wins over any stored login in Codex.
         if let raw = environment.variables["CODEX_ACCESS_TOKEN"] {

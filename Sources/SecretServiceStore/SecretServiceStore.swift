@@ -200,7 +200,13 @@ public final class SecretServiceStore: CredentialStore {
             found = try search(home, connection, openingSession: false)
         }
         guard !found.locked.isEmpty else { return found.unlocked }
-        try unlock(found.locked, prompt: try lockedItemsPrompt(found.locked, connection), connection)
+        do throws(HelperError) {
+            try unlock(found.locked, prompt: try lockedItemsPrompt(found.locked, connection), connection)
+        } catch {
+            throw HelperError(
+                error.code, error.message,
+                reason: (error.reason ?? error.message) + "; " + HelperError.holdsCredentialNote)
+        }
         return found.unlocked + found.locked
     }
 

@@ -193,3 +193,44 @@ struct PerStoreTruthTests {
         #expect(try sandbox.codexItems().count == 1, "the locked item is still there")
     }
 }
+
+/// Two copies that disagree are said, not served silently.
+@Suite("End to end: a keyring copy and a file copy that differ")
+struct DisagreeingCopiesTests {
+    @Test func getExecAndStatusWarnWhenTheCopiesDiffer() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        let env = ["CODEX_HOME": home]
+        let inKeyring = TestTokens.personal()
+        let inFile = TestTokens.personal()
+        try #require(try helper(["login", "--with-access-token", "--backend", "secret-service"], in: sandbox,
+                                stdin: .text(inKeyring), environment: env).status == 0)
+        try #require(try helper(["login", "--with-access-token", "--backend", "file"], in: sandbox,
+                                stdin: .text(inFile), environment: env).status == 0)
+        let get = try helper(["get", "--format", "token"], in: sandbox, environment: env)
+        #expect(get.status == 0 && [inFile + "\n", inKeyring + "\n"].contains(get.out), "\(get)")
+        #expect(get.err.contains("Warning: the Secret Service keyring and the encrypted file hold different credentials"),
+                "\(get.err)")
+        #expect(!get.err.contains(inKeyring) && !get.err.contains(inFile))
+        let exec = try helper(["exec", "--", "true"], in: sandbox, environment: env)
+        #expect(exec.status == 0 && exec.err.contains("hold different credentials"), "\(exec)")
+        let status = try helper(["status"], in: sandbox, environment: env)
+        #expect(status.out.contains("WARNING: the keyring and the encrypted file hold different credentials"), "\(status.out)")
+    }
+
+    /// A login that falls back to the file while the keyring holds an item it could not replace says that Codex
+    /// keeps reading that one.
+    @Test func aFallbackOverALockedKeyringItemSaysCodexKeepsReadingIt() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        let env = ["CODEX_HOME": home]
+        try #require(try helper(["login", "--with-access-token", "--backend", "secret-service"], in: sandbox,
+                                stdin: .text(TestTokens.personal()), environment: env).status == 0)
+        try #require(try sandbox.inspector(["lock-default"]).status == 0)
+        let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()),
+                               environment: env)
+        #expect(login.status == 0, "\(login)")
+        #expect(login.err.contains("stored in the encrypted file"), "\(login.err)")
+        #expect(login.err.contains("Codex will keep reading the older credential in the keyring"), "\(login.err)")
+    }
+}
