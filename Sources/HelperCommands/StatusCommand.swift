@@ -27,6 +27,9 @@ struct Status: ParsableCommand {
     @Flag(help: "Also write, read back and erase a throwaway credential in the chosen backend.")
     var check = false
 
+    @Flag(help: "Print the report as one JSON object (see README: status --json); never a secret.")
+    var json = false
+
     @Option(help: ArgumentHelp("Warn when the credential expires within this long.", valueName: "duration"))
     var warnWithin: String = "7d"
 
@@ -43,10 +46,10 @@ struct Status: ParsableCommand {
             let environment = SystemIO.helperEnvironment()
             let backends = try common.makeBackends(environment: environment.variables)
             let home = try CodexHome.resolve(explicit: common.codexHome, environment: environment.variables)
-            try StatusReport(
+            let report = StatusReport(
                 home: home, backends: backends, environment: environment,
-                warnWithin: DurationText.seconds(warnWithin) ?? 7 * 86_400
-            ).run(check: check)
+                warnWithin: DurationText.seconds(warnWithin) ?? 7 * 86_400)
+            if json { try report.runJSON() } else { try report.run(check: check) }
         }
     }
 }
@@ -199,6 +202,66 @@ struct StatusReport {
         } catch {
             return [("in \(store.displayName), but not readable here: \(error.message)", nil, false)]
         }
+    }
+
+    /// `status --json`: one object per store (keyring, file, environment), each checked or not (and why), with what
+    /// it holds (kind, name, expiry, fingerprint; never the secret), and what Codex will read. The exit status is
+    /// the text report's.
+    func runJSON() throws(HelperError) {
+        var stores: [JSONValue] = []
+        var usable = false, expired = false
+        var unchecked: HelperError?
+        func entry(_ name: String, _ store: any CredentialStore) {
+            var fields: [(String, JSONValue)] = [("store", .string(name))]
+            do {
+                if let stored = try store.load(home) {
+                    let decoded = try AuthRecord.decode(stored.secret)
+                    let metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
+                    let expiry = metadata?.expiresAt ?? decoded.tokenExpiry
+                    let isExpired = expiry.map { $0 <= environment.now() } ?? false
+                    if isExpired { expired = true } else { usable = true }
+                    fields += [("checked", .bool(true)), ("credential", .object([
+                        ("kind", .string(decoded.kind.rawValue)), ("name", metadata?.name.map(JSONValue.string) ?? .null),
+                        ("expires_at", expiry.map { .string($0.rfc3339) } ?? .null), ("expired", .bool(isExpired)),
+                        ("fingerprint", .string(CredentialMetadata.fingerprint(token: decoded.token, record: stored.secret))),
+                        ("location", .string(stored.location)),
+                    ]))]
+                } else {
+                    fields += [("checked", .bool(true)), ("credential", .null)]
+                }
+            } catch where [.locked, .timeout, .unavailable].contains(error.code) {
+                if error.code != .unavailable, unchecked == nil { unchecked = error }
+                fields += [("checked", .bool(false)), ("why", .string(error.reason ?? error.message)), ("credential", .null)]
+            } catch {
+                fields += [("checked", .bool(true)), ("problem", .string(error.message)), ("credential", .null)]
+            }
+            stores.append(.object(fields))
+        }
+        if backends.choice != .file { entry("keyring", backends.keyring) }
+        if backends.choice != .secretService { entry("file", backends.file) }
+        let variable = TokenClassifier.trimmed(Array((environment.variables["CODEX_ACCESS_TOKEN"] ?? "").utf8))
+        stores.append(.object([
+            ("store", .string("environment")), ("checked", .bool(true)),
+            ("credential", variable.isEmpty ? .null : .object([
+                ("variable", .string("CODEX_ACCESS_TOKEN")),
+                ("fingerprint", .string(CredentialMetadata.fingerprint(token: String(decoding: variable, as: UTF8.self), record: []))),
+            ])),
+        ]))
+        let config = CodexConfig.read(home)
+        let codex: JSONValue = .object([
+            ("config_toml", .string(home.configTOMLPath)),
+            ("cli_auth_credentials_store", config?.credentialsStore.map(JSONValue.string) ?? .null),
+            ("reads", .string(variable.isEmpty ? (config?.readsKeyring == true ? "keyring" : "auth.json") : "environment")),
+        ])
+        let report: JSONValue = .object([
+            ("codex_home", .string(home.path)), ("account", .string(home.account)),
+            ("backend", .string(backends.choice.rawValue)), ("stores", .array(stores)), ("codex", codex),
+        ])
+        environment.output.write(report.compactBytes + [0x0A])
+        if usable { return }
+        if expired { throw HelperError(.expired, "The stored credential has expired.") }
+        if let unchecked { throw HelperError(unchecked.code, "The keyring could not be searched: \(unchecked.message)") }
+        throw HelperError(.notFound, "No usable credential is stored for \(home.path).")
     }
 
     private var warnWithinText: String {

@@ -234,3 +234,45 @@ struct DisagreeingCopiesTests {
         #expect(login.err.contains("Codex will keep reading the older credential in the keyring"), "\(login.err)")
     }
 }
+
+/// `status --json`: an interface (documented in README).
+@Suite("End to end: status --json")
+struct StatusJSONTests {
+    func stores(_ result: ProcessResult) throws -> [String: [String: Any]] {
+        let object = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result)")
+        let list = try #require(object["stores"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["store"] as? String ?? "?", $0) })
+    }
+
+    @Test func oneObjectPerStoreCheckedOrNotAndNeverASecret() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        let token = TestTokens.personal()
+        try #require(try helper(["login", "--with-access-token", "--name", "ci", "--expires-in", "30d"], in: sandbox,
+                                stdin: .text(token), environment: ["CODEX_HOME": home]).status == 0)
+        let status = try helper(["status", "--json"], in: sandbox, environment: ["CODEX_HOME": home])
+        #expect(status.status == 0, "\(status)")
+        #expect(!status.out.contains(token))
+        let byStore = try stores(status)
+        #expect(byStore["keyring"]?["checked"] as? Bool == true)
+        let credential = try #require(byStore["keyring"]?["credential"] as? [String: Any], "\(status.out)")
+        #expect(credential["kind"] as? String == "personal_access_token")
+        #expect(credential["name"] as? String == "ci")
+        #expect((credential["fingerprint"] as? String)?.count == 16)
+        #expect(credential["expired"] as? Bool == false)
+        #expect(byStore["file"]?["checked"] as? Bool == true && byStore["file"]?["credential"] is NSNull)
+        #expect(byStore["environment"]?["credential"] is NSNull)
+
+        // No session bus: the keyring is not checked, and says why; the environment's token is fingerprinted.
+        let noBus = try helper(["status", "--json"], in: sandbox,
+                               environment: ["CODEX_HOME": home, "XDG_RUNTIME_DIR": sandbox.root.path,
+                                             "CODEX_ACCESS_TOKEN": token],
+                               removing: ["DBUS_SESSION_BUS_ADDRESS"])
+        let unchecked = try stores(noBus)
+        #expect(unchecked["keyring"]?["checked"] as? Bool == false, "\(noBus.out)")
+        #expect(unchecked["keyring"]?["why"] as? String == "no D-Bus session bus", "\(noBus.out)")
+        #expect((unchecked["environment"]?["credential"] as? [String: Any])?["fingerprint"] as? String
+                == credential["fingerprint"] as? String)
+        #expect(!noBus.out.contains(token))
+    }
+}

@@ -529,7 +529,7 @@ _codex-credential-helper_list() {
 
 _codex-credential-helper_status() {
     repeating_flags=()
-    non_repeating_flags=(--check --verbose --version -h --help)
+    non_repeating_flags=(--check --json --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--warn-within --codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
