@@ -130,6 +130,7 @@ public final class CredentialService {
 
         var summary = "Stored the \(token.kind.displayName)\(name.map { " '\($0)'" } ?? "") for \(home.path) in \(outcome.location)"
         summary += outcome.replacedExisting ? ", replacing the previous credential" : ""
+        summary += outcome.fallbackReason.map { ", because \($0)" } ?? ""
         errors.line(summary + " (account \(home.account)).")
         if outcome.duplicatesRemoved > 0 {
             errors.line("Removed \(outcome.duplicatesRemoved) duplicate item(s) for the same account; Codex refuses an account with more than one.")
@@ -142,7 +143,7 @@ public final class CredentialService {
             }
         } else if token.kind == .personalAccessToken {
             errors.line(
-                "Warning: its expiry is not known (at- tokens do not carry one); record it with --expires-in (e.g. 30d) "
+                "Note: its expiry is not known (at- tokens do not carry one); record it with --expires-in (e.g. 30d) "
                     + "or --expires-at, so that status and get can warn before it stops working.")
         }
         try removePlaintextAuthJSON(home, announce: true)
@@ -447,6 +448,9 @@ public final class CredentialService {
             throw HelperError(.badInput, error.message)
         }
         let outcome = try save(token, home: home, expiresAt: expiry, createdAt: created, name: name)
+        if let fallbackReason = outcome.fallbackReason {
+            environment.errors.line("Warning: \(fallbackReason), so the credential was stored in \(outcome.location) instead.")
+        }
         for warning in outcome.warnings { environment.errors.line("Warning: \(warning)") }
         try removePlaintextAuthJSON(home, announce: true)
     }

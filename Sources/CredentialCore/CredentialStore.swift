@@ -34,6 +34,9 @@ public struct SaveOutcome: Equatable, Sendable {
     public var duplicatesRemoved: Int
     /// Things the person should know (a volatile collection, say). Never secrets.
     public var warnings: [String]
+    /// Why the keyring was not used, when `--backend auto` stored in the file instead (said once, by whoever reports
+    /// where the credential went).
+    public var fallbackReason: String?
     /// The `backend=` value of the store that took it.
     public var backend: String
 

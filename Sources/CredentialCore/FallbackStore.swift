@@ -64,13 +64,12 @@ public final class FallbackStore: CredentialStore {
             Trace.shared.log("auto: keyring not usable (\(error.reason ?? error.message)); storing in the file")
             var outcome = try fallback.save(home, secret: secret, metadata: metadata)
             let why = error.reason ?? error.message
-            var warning = "the Secret Service keyring is not usable (\(why)), so the credential was stored in "
-                + "\(outcome.location) instead."
+            outcome.fallbackReason = "the Secret Service keyring is not usable (\(why))"
             if why.hasSuffix(HelperError.holdsCredentialNote) {
-                warning += " Codex will keep reading the older credential in the keyring; log in again once the keyring "
-                    + "can be unlocked, or remove that one."
+                outcome.warnings.insert(
+                    "Codex will keep reading the older credential in the keyring; log in again once the keyring can be "
+                        + "unlocked, or remove that one.", at: 0)
             }
-            outcome.warnings.insert(warning, at: 0)
             return outcome
         }
     }

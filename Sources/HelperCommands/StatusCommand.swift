@@ -77,7 +77,10 @@ struct StatusReport {
             if let collection = probe.collection {
                 var text = "default collection '\(collection)'"
                 if probe.locked {
-                    text += probe.canPrompt ? ", locked (an unlock prompt will be shown)" : ", locked, and nobody can unlock it here"
+                    text += probe.canPrompt
+                        ? ", locked (an unlock prompt will be shown)"
+                        : ", locked; no unlock prompt can be answered from here (no graphical session, or CI): unlock it "
+                            + "in the desktop session (logging in does), or with Seahorse"
                 } else {
                     text += ", unlocked"
                 }

@@ -151,8 +151,8 @@ public final class SecretServiceStore: CredentialStore {
         guard let collection = try connection.collection(forAlias: "default") else {
             throw HelperError(
                 .unavailable,
-                "The Secret Service has no default collection to store into. Create one (for example with Seahorse), "
-                    + "or start gnome-keyring-daemon with --unlock.", reason: "the keyring has no default collection")
+                "The Secret Service has no default collection to store into. Create a keyring and make it the default "
+                    + "(in Seahorse: File > New > Password Keyring, then Set as Default), or use --backend file.", reason: "the keyring has no default collection")
         }
         let state = try connection.collectionState(collection)
         let name = displayName(collection: collection, label: state.label)

@@ -230,7 +230,7 @@ struct DisagreeingCopiesTests {
         let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()),
                                environment: env)
         #expect(login.status == 0, "\(login)")
-        #expect(login.err.contains("stored in the encrypted file"), "\(login.err)")
+        #expect(login.err.contains("for \(home) in the encrypted file"), "\(login.err)")
         #expect(login.err.contains("Codex will keep reading the older credential in the keyring"), "\(login.err)")
     }
 }
