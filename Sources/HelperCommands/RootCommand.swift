@@ -53,7 +53,7 @@ public struct CodexCredentialHelper: ParsableCommand {
     static var exitStatusTable: String {
         let rows: [(Int32, String)] = [
             (0, "success"),
-            (HelperError.Code.notFound.exitStatus, "no credential stored (get, erase)"),
+            (HelperError.Code.notFound.exitStatus, "no credential stored (get, erase, status)"),
             (HelperError.Code.usage.exitStatus, "usage error"),
             (HelperError.Code.badInput.exitStatus, "bad input, wrong token type; tampered, truncated or unreadable stored data"),
             (HelperError.Code.keyMissing.exitStatus, "the key file of a sealed file is missing"),
@@ -61,9 +61,9 @@ public struct CodexCredentialHelper: ParsableCommand {
             (HelperError.Code.internalError.exitStatus, "internal error"),
             (HelperError.Code.ioError.exitStatus, "file I/O error"),
             (HelperError.Code.timeout.exitStatus, "timed out (a D-Bus call or lock took longer than --timeout)"),
-            (HelperError.Code.locked.exitStatus, "keyring locked with nobody to unlock it, access refused, or wrong passphrase"),
+            (HelperError.Code.locked.exitStatus, "keyring locked, or a prompt nobody answered; access refused; wrong passphrase"),
             (HelperError.Code.insecurePermissions.exitStatus, "a file or directory is a symlink, too open, or not yours"),
-            (HelperError.Code.expired.exitStatus, "the credential has expired (get, exec)"),
+            (HelperError.Code.expired.exitStatus, "the credential has expired (get, exec, status)"),
             (HelperError.Code.commandNotExecutable.exitStatus, "exec: the command cannot be run"),
             (HelperError.Code.commandNotFound.exitStatus, "exec: the command was not found"),
         ]
