@@ -109,13 +109,33 @@ enum FastPath {
 public enum HelperMain {
     public static func runFastPath(_ arguments: [String]) -> Int32? { FastPath.run(arguments) }
 
+    /// Everything else, through the argument parser, with one style for every error: the program's name first, as
+    /// for the errors the commands report themselves (the parser alone would write "Error:" for usage errors).
+    public static func runArgumentParser() -> Int32 {
+        do {
+            var command = try CodexCredentialHelper.parseAsRoot()
+            try command.run()
+            return 0
+        } catch {
+            let code = CodexCredentialHelper.exitCode(for: error).rawValue
+            let message = CodexCredentialHelper.fullMessage(for: error)
+            if code == 0 {
+                if !message.isEmpty { FileDescriptorWriter(fd: 1).write(Array((message + "\n").utf8)) }
+            } else if !message.isEmpty {
+                let text = message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message
+                FileDescriptorWriter(fd: 2).write(Array(("codex-credential-helper: " + text + "\n").utf8))
+            }
+            return code
+        }
+    }
+
     /// `help TOPIC` for a topic that is not a command: a usage error (ArgumentParser would print the root help and
     /// exit 0). nil when the arguments are anything else.
     public static func refuseUnknownHelpTopic(_ arguments: [String]) -> Int32? {
         guard arguments.first == "help", arguments.count >= 2, !arguments[1].hasPrefix("-") else { return nil }
         let topics = CodexCredentialHelper.configuration.subcommands.map { $0.configuration.commandName ?? "" } + ["help"]
         guard !topics.contains(arguments[1]) else { return nil }
-        let message = "Error: Unknown help topic '\(arguments[1].escapingControlCharacters)'; the commands are: "
+        let message = "codex-credential-helper: Unknown help topic '\(arguments[1].escapingControlCharacters)'; the commands are: "
             + topics.joined(separator: ", ") + ".\n"
         FileDescriptorWriter(fd: 2).write(Array(message.utf8))
         return HelperError.Code.usage.exitStatus
