@@ -45,7 +45,15 @@ struct Status: ParsableCommand {
         try runReportingErrors { () throws(HelperError) in
             let environment = SystemIO.helperEnvironment()
             let backends = try common.makeBackends(environment: environment.variables)
-            let home = try CodexHome.resolve(explicit: common.codexHome, environment: environment.variables)
+            let home: CodexHome
+            do throws(HelperError) {
+                home = try CodexHome.resolve(explicit: common.codexHome, environment: environment.variables)
+            } catch {
+                // A diagnosis, not a usage error: say what is wrong with the Codex home, and that nothing can be
+                // stored for it until it exists.
+                environment.output.line("Codex home      not usable: \(error.message)")
+                throw HelperError(.notFound, "No credential can be stored for a Codex home that does not exist.")
+            }
             let report = StatusReport(
                 home: home, backends: backends, environment: environment,
                 warnWithin: DurationText.seconds(warnWithin) ?? 7 * 86_400)

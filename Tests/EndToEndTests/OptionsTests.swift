@@ -102,6 +102,15 @@ struct OptionsTests {
         #expect(fresh.out.contains("(in 30 days)"), "right after --expires-in 30d: \(fresh.out)")
     }
 
+    /// A Codex home that does not exist is diagnosed by status (exit 1, what to do), not refused as a usage error.
+    @Test func statusDiagnosesAMissingCodexHome() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let status = try helper(["status"], in: sandbox, environment: ["CODEX_HOME": sandbox.root.path + "/no-such-home"])
+        #expect(status.status == 1, "\(status)")
+        #expect(status.out.contains("Codex home      not usable: The Codex home directory"), "\(status.out)")
+        #expect(status.out.contains("mkdir -p"), "\(status.out)")
+    }
+
     /// CODEX_ACCESS_TOKEN wins over any stored login in Codex: login warns, logout says it is still set.
     @Test func theAccessTokenVariableIsMentioned() throws {
         let sandbox = try KeyringSandbox(.none)
