@@ -30,6 +30,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The Secret Service client: libsecret's asynchronous API on a private main context, every call bounded by
@@ -40,9 +41,11 @@ let package = Package(
         // prctl, keyctl, Unix sockets and friends: C functions Swift cannot call (variadic) or structures it cannot
         // build easily.
         .target(name: "CSystemShims"),
-        // The model, wire format, token rules and store protocol. No C of its own, no Foundation; SHA-256 from
-        // swift-crypto.
-        .target(name: "CredentialCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The model, wire format, token rules and store protocol. No C of its own; SHA-256 from swift-crypto, Codex's
+        // config.toml read and edited with TOMLKit (toml++), which brings Foundation with it (measured in README).
+        .target(name: "CredentialCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         .target(
             name: "SecretServiceStore",
             dependencies: [

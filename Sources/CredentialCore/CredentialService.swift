@@ -605,12 +605,7 @@ public final class CredentialService {
     }
 
     func warnIfCodexIgnoresKeyring(_ home: CodexHome) {
-        let config = CodexConfig.read(home)
-        guard config?.readsKeyring != true else { return }
-        let setting = config?.credentialsStore.map { "sets cli_auth_credentials_store = \"\($0)\"" }
-            ?? (config == nil ? "does not exist" : "does not set cli_auth_credentials_store")
-        environment.errors.line(
-            "Note: Codex will not read the keyring yet: \(home.configTOMLPath) \(setting). Add this line at its top:")
-        environment.errors.line("  \(CodexConfig.keyringLine)")
+        guard let advice = CodexConfig.advice(CodexConfig.read(home), path: home.configTOMLPath) else { return }
+        environment.errors.line("Note: Codex will not read the keyring yet: \(advice)")
     }
 }

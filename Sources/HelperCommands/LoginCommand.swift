@@ -23,6 +23,9 @@ struct Login: ParsableCommand {
     @Flag(help: "Read a Platform API key (sk-…).")
     var withApiKey = false
 
+    @Flag(help: "Also set cli_auth_credentials_store = \"keyring\" in $CODEX_HOME/config.toml (see configure-codex).")
+    var configureCodex = false
+
     @OptionGroup var token: TokenOptions
     @OptionGroup var common: CommonOptions
 
@@ -38,7 +41,49 @@ struct Login: ParsableCommand {
             var raw = try readToken(
                 prompt: withApiKey ? "Paste the API key (input is hidden): " : "Paste the Codex access token (input is hidden): ")
             defer { for i in raw.indices { raw[i] = 0 } }
+            if configureCodex {
+                // Codex is set up first, so that the login's own note about config.toml speaks of the result.
+                let home = try CodexHome.resolve(explicit: common.codexHome, environment: service.environment.variables)
+                service.environment.errors.line(try CodexConfig.configure(home, store: "keyring"))
+            }
             try service.login(rawToken: raw, options: token.loginOptions(codexHome: common.codexHome, apiKey: withApiKey))
+        }
+    }
+}
+
+/// `configure-codex`: makes Codex read the keyring, with a real TOML parser behind every check.
+struct ConfigureCodex: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "configure-codex",
+        abstract: "Make Codex read its credential from the keyring: set cli_auth_credentials_store in config.toml.",
+        discussion: """
+            Sets the top-level cli_auth_credentials_store in $CODEX_HOME/config.toml (keyring by default): an \
+            existing top-level value is replaced in place, or the line is inserted before the first [table]; every \
+            other line, comment and table stays as it was. The file is created (0600) when missing; a file that is \
+            changed is first copied to config.toml.bak. A file that is not valid TOML is refused and left as it is. \
+            The result is parsed again and must mean what was asked.
+
+            EXAMPLES:
+              codex-credential-helper configure-codex
+              codex-credential-helper configure-codex --codex-home /srv/ci/codex-home --store auto
+            """)
+
+    enum Store: String, ExpressibleByArgument, CaseIterable { case keyring, auto }
+
+    @Option(help: "What Codex reads: keyring (the keyring only) or auto (the keyring, else auth.json).")
+    var store: Store = .keyring
+
+    @Option(
+        name: .customLong("codex-home"),
+        help: ArgumentHelp("The Codex home (default: $CODEX_HOME if set and non-empty, else ~/.codex).", valueName: "dir"),
+        completion: .directory)
+    var codexHome: String?
+
+    func run() throws {
+        try runReportingErrors { () throws(HelperError) in
+            let environment = SystemIO.helperEnvironment()
+            let home = try CodexHome.resolve(explicit: codexHome, environment: environment.variables)
+            environment.errors.line(try CodexConfig.configure(home, store: store.rawValue))
         }
     }
 }

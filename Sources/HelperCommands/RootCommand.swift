@@ -43,7 +43,7 @@ public struct CodexCredentialHelper: ParsableCommand {
         version: version,
         subcommands: [
             Login.self, Logout.self, Get.self, Store.self, Erase.self, Exec.self, Rotate.self, List.self, Status.self,
-            Version.self,
+            ConfigureCodex.self, Version.self,
         ]
     )
 

@@ -158,11 +158,11 @@ struct StatusReport {
         }
 
         // What Codex will do.
-        if let config = CodexConfig.read(home), config.readsKeyring {
-            row("Codex", "config.toml sets cli_auth_credentials_store = \"\(config.credentialsStore ?? "")\": Codex reads the keyring item")
+        let config = CodexConfig.read(home)
+        if let advice = CodexConfig.advice(config, path: home.configTOMLPath) {
+            row("Codex", "does not read the keyring: \(advice) The encrypted file is never read by Codex itself.")
         } else {
-            row("Codex", "does not read the keyring (add \(CodexConfig.keyringLine) to \(home.configTOMLPath)); "
-                + "the encrypted file is never read by Codex itself")
+            row("Codex", "config.toml sets cli_auth_credentials_store = \"\(config?.credentialsStore ?? "")\": Codex reads the keyring item")
         }
 
         // Is the chosen backend working?

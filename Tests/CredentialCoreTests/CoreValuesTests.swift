@@ -117,4 +117,37 @@ struct CodexConfigTests {
         #expect(config.credentialsStore == store)
         #expect(config.readsKeyring == readsKeyring)
     }
+
+    /// What a TOML parser tells apart that a line scanner could not.
+    @Test func aKeyInATableADuplicateAndAnInvalidFileAreEachWhatTheyAre() {
+        #expect(CodexConfig(toml: "[profiles.ci]\ncli_auth_credentials_store = \"keyring\"\n").setting == .insideTable("profiles.ci"))
+        #expect(CodexConfig(toml: "cli_auth_credentials_store = 1\n").setting == .notAString)
+        guard case .invalid(let why) = CodexConfig(toml: "cli_auth_credentials_store = \"file\"\ncli_auth_credentials_store = \"keyring\"\n").setting
+        else { Issue.record("a duplicate key must make the file invalid"); return }
+        #expect(why.hasPrefix("line 2"), "\(why)")
+        #expect(CodexConfig.advice(CodexConfig(toml: "cli_auth_credentials_store = \"file\"\n"), path: "c")?
+                    .contains("change that value to \"keyring\"") == true)
+        #expect(CodexConfig.advice(CodexConfig(toml: "cli_auth_credentials_store = \"auto\"\n"), path: "c") == nil)
+    }
+
+    /// Setting the key keeps every other line; the result parses and means what was asked.
+    @Test(arguments: [
+        ("", "cli_auth_credentials_store = \"keyring\"\n"),
+        ("model = \"o3\"\n", "model = \"o3\"\ncli_auth_credentials_store = \"keyring\"\n"),
+        ("# top\ncli_auth_credentials_store = \"file\" # was\n[a]\nx = 1\n",
+         "# top\ncli_auth_credentials_store = \"keyring\"\n[a]\nx = 1\n"),
+        ("model = \"o3\"\n\n[profiles.x]\ncli_auth_credentials_store = \"file\"\n",
+         "model = \"o3\"\n\ncli_auth_credentials_store = \"keyring\"\n\n[profiles.x]\ncli_auth_credentials_store = \"file\"\n"),
+    ] as [(String, String)])
+    func settingTheStoreKeepsEveryOtherLine(_ before: String, _ after: String) throws {
+        let result = try CodexConfig.setting("keyring", in: before)
+        #expect(result == after)
+        #expect(CodexConfig(toml: result).setting == .value("keyring"))
+    }
+
+    @Test func anInvalidFileIsNotChanged() {
+        let error = #expect(throws: HelperError.self) { try CodexConfig.setting("keyring", in: "a = 1\na = 2\n") }
+        #expect(error?.code == .badInput)
+        #expect(error?.message.contains("not valid TOML") == true)
+    }
 }

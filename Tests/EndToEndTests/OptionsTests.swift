@@ -287,3 +287,46 @@ struct StatusJSONTests {
         #expect(!noBus.out.contains(token))
     }
 }
+
+/// Codex set up in one step: configure-codex and login --configure-codex.
+@Suite("End to end: configure-codex")
+struct ConfigureCodexTests {
+    @Test func configureCodexCreatesChangesAndRefuses() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let home = try sandbox.makeCodexHome()
+        let path = home + "/config.toml"
+        let created = try helper(["configure-codex", "--codex-home", home], in: sandbox)
+        #expect(created.status == 0, "\(created)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "cli_auth_credentials_store = \"keyring\"\n")
+        #expect(permissions(path) == 0o600)
+
+        let original = "# my settings\nmodel = \"o3\"\ncli_auth_credentials_store = \"file\"\n\n[profiles.ci]\nmodel = \"o4\"\n"
+        try original.write(toFile: path, atomically: true, encoding: .utf8)
+        let advice = try helper(["status", "--codex-home", home], in: sandbox)
+        #expect(advice.out.contains("sets cli_auth_credentials_store = \"file\"; change that value to \"keyring\""),
+                "in place, never 'add': \(advice.out)")
+        let changed = try helper(["configure-codex", "--codex-home", home, "--store", "auto"], in: sandbox)
+        #expect(changed.status == 0, "\(changed)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8)
+                == original.replacingOccurrences(of: "\"file\"", with: "\"auto\""))
+        #expect(try String(contentsOfFile: path + ".bak", encoding: .utf8) == original)
+
+        try "cli_auth_credentials_store = \"file\"\ncli_auth_credentials_store = \"keyring\"\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let duplicate = try helper(["configure-codex", "--codex-home", home], in: sandbox)
+        #expect(duplicate.status == 65, "\(duplicate)")
+        #expect(duplicate.err.contains("not valid TOML (line 2"), "\(duplicate.err)")
+    }
+
+    @Test func loginConfiguresCodexInTheSameStep() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        try "model = \"o3\"\n\n[profiles.x]\nmodel = \"o4\"\n".write(toFile: home + "/config.toml", atomically: true, encoding: .utf8)
+        let login = try helper(["login", "--with-access-token", "--configure-codex", "--codex-home", home], in: sandbox,
+                               stdin: .text(TestTokens.personal()))
+        #expect(login.status == 0, "\(login)")
+        #expect(!login.err.contains("Codex will not read the keyring"), "\(login.err)")
+        #expect(try String(contentsOfFile: home + "/config.toml", encoding: .utf8)
+                == "model = \"o3\"\n\ncli_auth_credentials_store = \"keyring\"\n\n[profiles.x]\nmodel = \"o4\"\n")
+    }
+}

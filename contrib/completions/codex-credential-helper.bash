@@ -173,20 +173,20 @@ _codex-credential-helper() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    login|logout|get|store|erase|exec|rotate|list|status|version|help)
+    login|logout|get|store|erase|exec|rotate|list|status|configure-codex|version|help)
         # Offer subcommand argument completions
         "_codex-credential-helper_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'login logout get store erase exec rotate list status version help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'login logout get store erase exec rotate list status configure-codex version help' -- "${cur}"))
         ;;
     esac
 }
 
 _codex-credential-helper_login() {
     repeating_flags=()
-    non_repeating_flags=(--with-access-token --with-api-key --verbose --version -h --help)
+    non_repeating_flags=(--with-access-token --with-api-key --configure-codex --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--expires-in --expires-at --name --warn-within --codex-home --timeout --backend --file --key-mode --passphrase-file --passphrase-fd)
     __codex-credential-helper_offer_flags_options 0
@@ -563,6 +563,26 @@ _codex-credential-helper_status() {
         return
         ;;
     '--passphrase-fd')
+        return
+        ;;
+    esac
+}
+
+_codex-credential-helper_configure-codex() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --codex-home)
+    __codex-credential-helper_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __codex-credential-helper_add_completions -W 'keyring'$'\n''auto'
+        return
+        ;;
+    '--codex-home')
+        __codex-credential-helper_add_completions -d
         return
         ;;
     esac
