@@ -93,6 +93,14 @@ struct TimestampTests {
         #expect(DurationText.seconds(text) == seconds)
     }
 
+    /// Time left as a person reads it: never "in 29 days" right after 30d, never "in 0 days" with time left.
+    @Test(arguments: [(30 * 86_400 - 5, "in 30 days"), (29 * 86_400 + 50_000, "in 30 days"), (2 * 86_400, "in 2 days"),
+                      (86_400, "in 24 hours"), (3 * 3600 + 100, "in 3 hours"), (90 * 60, "in 90 minutes"), (60, "in 1 minute"),
+                      (30, "in under a minute")] as [(Int64, String)])
+    func timeLeftReadsAsAPersonWould(_ seconds: Int64, _ text: String) {
+        #expect(timeLeftText(seconds) == text)
+    }
+
     /// `m` alone is refused: minutes to some, months to others.
     @Test(arguments: ["", "30", "d", "0d", "-1d", "1y", "30 d", "1d12", "999999999d", "1m", "45m", "1mo", "2mins", "min"])
     func refusesBadDurations(_ text: String) {

@@ -53,6 +53,10 @@ struct CommandLineTests {
         #expect(report["empty_enter_status"] as? Int == 65, "\(report)")
         #expect((report["empty_enter_message"] as? String ?? "").contains("Nothing was entered; paste the token at the prompt"),
                 "\(report)")
+        // A wrong passphrase typed at the terminal is asked for again; the right one then opens the file.
+        #expect(report["passphrase_asked_again"] as? Bool == true, "\(report)")
+        #expect(report["passphrase_second_try_status"] as? Int == 0, "\(report)")
+        #expect(report["passphrase_second_try_token"] as? Bool == true, "\(report)")
         let items = try sandbox.codexItems()
         #expect(items.first?.secret == #"{"OPENAI_API_KEY":null,"personal_access_token":"\#(token)"}"#)
     }

@@ -195,6 +195,9 @@ struct PerStoreTruthTests {
         try #require(try helper(["login", "--with-access-token", "--backend", "file"], in: sandbox,
                                 stdin: .text(TestTokens.personal()), environment: env).status == 0)
         try #require(try sandbox.inspector(["lock-default"]).status == 0)
+        let status = try helper(["status"], in: sandbox, environment: env)
+        #expect(status.out.contains("locked; no unlock prompt can be answered from here"), "advice that works: \(status.out)")
+        #expect(!status.out.contains("--unlock"))
         let logout = try helper(["logout"], in: sandbox, environment: env)
         #expect(logout.status == 77, "\(logout)")
         #expect(logout.err.contains("The Secret Service keyring: not checked ("), "\(logout.err)")

@@ -7,6 +7,8 @@ Run 1: waits for the prompt, types the token, and records whether it was echoed 
 Run 2: waits for the prompt, checks echo is off, presses Ctrl-C, and checks the terminal's echo is back on.
 Run 3: the same login with stderr sent to a file (`login 2>log`): the prompt still shows on the terminal, and an
        empty Enter gives its own message (in the log).
+Run 4: `get` on a passphrase-sealed file (sealed first with PASSPHRASE): a wrong passphrase typed at the terminal is
+       asked for again, and the right one on the second try opens it.
 Prints a JSON report on stdout.
 """
 import faulthandler
@@ -113,6 +115,35 @@ def main():
         report["empty_enter_message"] = log.read().decode(errors="replace")
         os.close(master)
         os.close(slave)
+
+    passphrase = "pty passphrase"
+    sealed_home = os.path.join(home, "sealed")
+    os.makedirs(sealed_home, mode=0o700, exist_ok=True)
+    env = dict(os.environ, CODEX_CREDENTIAL_PASSPHRASE=passphrase, CODEX_CREDENTIAL_KEY_CACHE_TIMEOUT="0")
+    subprocess.run([helper, "login", "--with-access-token", "--backend", "file", "--key-mode", "passphrase",
+                    "--codex-home", sealed_home], input=token.encode(), env=env, capture_output=True, check=True)
+    master, slave = os.openpty()
+
+    def become_terminal_owner():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    env.pop("CODEX_CREDENTIAL_PASSPHRASE")
+    child = subprocess.Popen(
+        [helper, "get", "--format", "token", "--backend", "file", "--codex-home", sealed_home],
+        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, preexec_fn=become_terminal_owner,
+        close_fds=True)
+    first = read_until(master, b"Passphrase for the encrypted credential file: ")
+    os.write(master, b"not it\n")
+    again = read_until(master, b"does not open it")
+    report["passphrase_asked_again"] = b"That passphrase does not open it" in again and b"Passphrase for" in first
+    time.sleep(0.2)
+    os.write(master, passphrase.encode() + b"\n")
+    out, _ = child.communicate(timeout=30 * SCALE)
+    report["passphrase_second_try_status"] = child.returncode
+    report["passphrase_second_try_token"] = out.decode().strip() == token
+    os.close(master)
+    os.close(slave)
 
     print(json.dumps(report))
 
