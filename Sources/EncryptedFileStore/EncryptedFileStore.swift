@@ -207,7 +207,7 @@ public final class EncryptedFileStore: CredentialStore {
         defer { zero(&plaintext) }
         let sealed = try SealedFormat.seal(plaintext, key: key, header: header)
         try writeAtomically(sealed, to: path, directory: directory)
-        if let passphrase {
+        if passphrase != nil {
             header.keyCheck = SealedFormat.keyCheck(key)
             keyCache.remember(key, forFile: path, header: header)
         }
