@@ -125,18 +125,18 @@ struct StatusReport {
         row("Key file", "\(file.options.keyFilePath)" + (keyFilePresent ? " (present)" : " (none yet)"))
         row("Key cache", "passphrase-derived keys: " + file.keyCacheAvailability.description)
 
-        // Where the credential is.
-        // A store that could not be searched is "not checked", never "none".
-        var found: [(text: String, token: String?, expired: Bool)] = []
+        // Where the credential is. A store that could not be searched is "not checked", never "none".
+        var readings: [Reading] = []
         if keyringFailure == nil || keyringUsable {
-            found += describe(from: backends.keyring)
+            readings.append(read(backends.keyring))
         } else if let keyringFailure {
-            found.append(("not checked in \(backends.keyring.displayName): \(keyringFailure.reason ?? keyringFailure.message)", nil, false))
+            readings.append(.notChecked(keyringFailure, in: backends.keyring.displayName))
         }
-        found += describe(from: file)
+        readings.append(read(file))
+        let found = readings.compactMap { describe($0) }
         if found.isEmpty { row("Credential", "none stored") }
-        for (index, entry) in found.enumerated() { row(index == 0 ? "Credential" : "", entry.text) }
-        if Set(found.compactMap(\.token)).count > 1 {
+        for (index, text) in found.enumerated() { row(index == 0 ? "Credential" : "", text) }
+        if Set(readings.compactMap(\.token)).count > 1 {
             row("", "WARNING: the keyring and the encrypted file hold different credentials; get and exec serve the one "
                 + "stored last, Codex itself reads only the keyring's. Log in again to make them one.")
         }
@@ -145,7 +145,7 @@ struct StatusReport {
         if let raw = environment.variables["CODEX_ACCESS_TOKEN"] {
             let fromEnvironment = String(decoding: TokenClassifier.trimmed(Array(raw.utf8)), as: UTF8.self)
             if !fromEnvironment.isEmpty {
-                let stored = found.compactMap(\.token)
+                let stored = readings.compactMap(\.token)
                 if stored.isEmpty {
                     row("Environment", "CODEX_ACCESS_TOKEN is set; Codex uses it (nothing is stored)")
                 } else if stored.contains(fromEnvironment) {
@@ -175,29 +175,76 @@ struct StatusReport {
         if let chosenFailure {
             throw HelperError(chosenFailure.code, "The chosen backend (secret-service) is not usable: \(chosenFailure.message)")
         }
-        // As `gh auth status`: 0 only with a usable credential; 67 when it has expired; the keyring's own status
-        // when it is there but could not be searched; 1 when nothing is stored. (With --check, the check decides.)
-        if check { return }
-        if found.contains(where: { $0.token != nil && !$0.expired }) { return }
-        if found.contains(where: \.expired) {
+        // With --check, the check decides.
+        if !check { try exitStatus(readings) }
+    }
+
+    /// What one store holds, as status reports it.
+    enum Reading {
+        case nothing
+        case credential(StoredCredential, AuthRecord.Decoded, CredentialMetadata?, expiry: Timestamp?, expired: Bool)
+        /// The store (named) could not be searched: locked, timed out, refused, not there for this session.
+        case notChecked(HelperError, in: String)
+        /// The store (named) was searched, but what it holds cannot be read.
+        case unreadable(HelperError, in: String)
+
+        var token: String? {
+            if case .credential(_, let decoded, _, _, _) = self { return decoded.token }
+            return nil
+        }
+    }
+
+    private func read(_ store: any CredentialStore) -> Reading {
+        do {
+            guard let stored = try store.load(home) else { return .nothing }
+            let decoded = try AuthRecord.decode(stored.secret)
+            let metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
+            let expiry = metadata?.expiresAt ?? decoded.tokenExpiry
+            return .credential(
+                stored, decoded, metadata, expiry: expiry, expired: expiry.map { $0 <= environment.now() } ?? false)
+        } catch where [.locked, .timeout, .unavailable].contains(error.code) {
+            return .notChecked(error, in: store.displayName)
+        } catch {
+            return .unreadable(error, in: store.displayName)
+        }
+    }
+
+    /// As `gh auth status`: 0 only with a usable credential; 67 when it has expired; the keyring's own status when it
+    /// is there but could not be searched; 1 when nothing is stored.
+    private func exitStatus(_ readings: [Reading]) throws(HelperError) {
+        var expired = false
+        var unchecked: HelperError?
+        for reading in readings {
+            switch reading {
+            case .credential(_, _, _, _, let isExpired):
+                if !isExpired { return }
+                expired = true
+            case .notChecked(let error, _) where error.code != .unavailable:
+                if unchecked == nil { unchecked = error }
+            default:
+                break
+            }
+        }
+        if expired {
             throw HelperError(.expired, "The stored credential has expired; replace it with `codex-credential-helper rotate`.")
         }
-        if let keyringFailure, !keyringUsable, keyringFailure.code != .unavailable {
-            throw HelperError(keyringFailure.code, "The keyring could not be searched: \(keyringFailure.message)")
-        }
+        if let unchecked { throw HelperError(unchecked.code, "The keyring could not be searched: \(unchecked.message)") }
         throw HelperError(.notFound, "No usable credential is stored for \(home.path).")
     }
 
-    private func describe(from store: any CredentialStore) -> [(text: String, token: String?, expired: Bool)] {
-        do {
-            guard let stored = try store.load(home) else { return [] }
-            let decoded = try AuthRecord.decode(stored.secret)
-            let metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
+    /// The line for a reading (nil: nothing there).
+    private func describe(_ reading: Reading) -> String? {
+        switch reading {
+        case .nothing:
+            return nil
+        case .notChecked(let error, let store):
+            return "not checked in \(store): \(error.reason ?? error.message)"
+        case .unreadable(let error, let store):
+            return "in \(store), but not readable here: \(error.message)"
+        case .credential(let stored, let decoded, let metadata, let expiry, _):
             var text = "\(decoded.kind.displayName)\(metadata?.name.map { " '\($0)'" } ?? "") in \(stored.location)"
-            let expiry = metadata?.expiresAt ?? decoded.tokenExpiry
-            let now = environment.now()
             if let expiry {
-                let remaining = expiry.secondsSinceEpoch - now.secondsSinceEpoch
+                let remaining = expiry.secondsSinceEpoch - environment.now().secondsSinceEpoch
                 if remaining <= 0 {
                     text += ", EXPIRED at \(expiry.rfc3339): replace it (rotate)"
                 } else {
@@ -207,11 +254,7 @@ struct StatusReport {
             } else if decoded.kind == .personalAccessToken {
                 text += ", expiry unknown (record it with login --expires-in)"
             }
-            return [(text, decoded.token, expiry.map { $0.secondsSinceEpoch <= now.secondsSinceEpoch } ?? false)]
-        } catch where [.locked, .timeout, .unavailable].contains(error.code) {
-            return [("not checked in \(store.displayName): \(error.reason ?? error.message)", nil, false)]
-        } catch {
-            return [("in \(store.displayName), but not readable here: \(error.message)", nil, false)]
+            return text
         }
     }
 
@@ -220,30 +263,24 @@ struct StatusReport {
     /// the text report's.
     func runJSON() throws(HelperError) {
         var stores: [JSONValue] = []
-        var usable = false, expired = false
-        var unchecked: HelperError?
+        var readings: [Reading] = []
         func entry(_ name: String, _ store: any CredentialStore) {
+            let reading = read(store)
+            readings.append(reading)
             var fields: [(String, JSONValue)] = [("store", .string(name))]
-            do {
-                if let stored = try store.load(home) {
-                    let decoded = try AuthRecord.decode(stored.secret)
-                    let metadata = CredentialMetadata.matching(stored.metadata, decoded: decoded, record: stored.secret)
-                    let expiry = metadata?.expiresAt ?? decoded.tokenExpiry
-                    let isExpired = expiry.map { $0 <= environment.now() } ?? false
-                    if isExpired { expired = true } else { usable = true }
-                    fields += [("checked", .bool(true)), ("credential", .object([
-                        ("kind", .string(decoded.kind.rawValue)), ("name", metadata?.name.map(JSONValue.string) ?? .null),
-                        ("expires_at", expiry.map { .string($0.rfc3339) } ?? .null), ("expired", .bool(isExpired)),
-                        ("fingerprint", .string(CredentialMetadata.fingerprint(token: decoded.token, record: stored.secret))),
-                        ("location", .string(stored.location)),
-                    ]))]
-                } else {
-                    fields += [("checked", .bool(true)), ("credential", .null)]
-                }
-            } catch where [.locked, .timeout, .unavailable].contains(error.code) {
-                if error.code != .unavailable, unchecked == nil { unchecked = error }
+            switch reading {
+            case .nothing:
+                fields += [("checked", .bool(true)), ("credential", .null)]
+            case .credential(let stored, let decoded, let metadata, let expiry, let expired):
+                fields += [("checked", .bool(true)), ("credential", .object([
+                    ("kind", .string(decoded.kind.rawValue)), ("name", metadata?.name.map(JSONValue.string) ?? .null),
+                    ("expires_at", expiry.map { .string($0.rfc3339) } ?? .null), ("expired", .bool(expired)),
+                    ("fingerprint", .string(CredentialMetadata.fingerprint(token: decoded.token, record: stored.secret))),
+                    ("location", .string(stored.location)),
+                ]))]
+            case .notChecked(let error, _):
                 fields += [("checked", .bool(false)), ("why", .string(error.reason ?? error.message)), ("credential", .null)]
-            } catch {
+            case .unreadable(let error, _):
                 fields += [("checked", .bool(true)), ("problem", .string(error.message)), ("credential", .null)]
             }
             stores.append(.object(fields))
@@ -269,10 +306,7 @@ struct StatusReport {
             ("backend", .string(backends.choice.rawValue)), ("stores", .array(stores)), ("codex", codex),
         ])
         environment.output.write(report.compactBytes + [0x0A])
-        if usable { return }
-        if expired { throw HelperError(.expired, "The stored credential has expired.") }
-        if let unchecked { throw HelperError(unchecked.code, "The keyring could not be searched: \(unchecked.message)") }
-        throw HelperError(.notFound, "No usable credential is stored for \(home.path).")
+        try exitStatus(readings)
     }
 
     private var warnWithinText: String {
