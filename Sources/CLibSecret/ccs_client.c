@@ -385,6 +385,14 @@ void ccs_preload(void) {
     pthread_attr_destroy(&attributes);
 }
 
+char *ccs_unix_path_address(const char *path) {
+    if (!ccs_load(NULL)) return NULL;
+    gchar *escaped = g_dbus_address_escape_value(path);
+    gchar *address = g_strconcat("unix:path=", escaped, NULL);
+    g_free(escaped);
+    return address;
+}
+
 CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms) {
     pthread_once(&ccs_type_once, register_type);
     CcsClient *c = calloc(1, sizeof *c);

@@ -100,4 +100,6 @@
 #define g_dbus_proxy_get_cached_property (ccs_api.g_dbus_proxy_get_cached_property)
 #define g_log_set_default_handler (ccs_api.g_log_set_default_handler)
 #define g_log_set_writer_func (ccs_api.g_log_set_writer_func)
+#define g_dbus_address_escape_value (ccs_api.g_dbus_address_escape_value)
+#define g_strconcat (ccs_api.g_strconcat)
 #endif

@@ -44,8 +44,19 @@ final class SecretServiceConnection {
     static func open(environment: [String: String], timeoutMilliseconds: Int, promptTimeoutMilliseconds: Int)
         throws(HelperError) -> SecretServiceConnection
     {
-        let address = try sessionBusAddress(environment)
+        let bus = try sessionBus(environment)
         try loadLibsecret()
+        let address: String
+        switch bus {
+        case .address(let given): address = given
+        case .socket(let path):
+            // GDBus's own escaping of an address value (the D-Bus specification's %XX).
+            guard let escaped = ccs_unix_path_address(path) else {
+                throw HelperError(.internalError, "Could not build the address of \(path).")
+            }
+            defer { ccs_free(escaped) }
+            address = String(cString: escaped)
+        }
         guard let client = ccs_client_new(Int64(timeoutMilliseconds), Int64(promptTimeoutMilliseconds)) else {
             throw HelperError(.internalError, "Could not allocate the Secret Service client.")
         }
@@ -64,9 +75,12 @@ final class SecretServiceConnection {
         return connection
     }
 
-    /// The address of the session bus: DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus where it exists.
-    /// "autolaunch:" (which would start a bus of its own with dbus-launch) is not used.
-    static func sessionBusAddress(_ environment: [String: String]) throws(HelperError) -> String {
+    /// Where the session bus is: DBUS_SESSION_BUS_ADDRESS, else the socket $XDG_RUNTIME_DIR/bus where it exists.
+    enum SessionBus: Equatable { case address(String), socket(String) }
+
+    /// The session bus of `environment`, found without loading anything. "autolaunch:" (which would start a bus of
+    /// its own with dbus-launch) is not used.
+    static func sessionBus(_ environment: [String: String]) throws(HelperError) -> SessionBus {
         if let address = environment["DBUS_SESSION_BUS_ADDRESS"], !address.isEmpty {
             guard !address.hasPrefix("autolaunch:") else {
                 throw HelperError(
@@ -74,37 +88,18 @@ final class SecretServiceConnection {
                     "DBUS_SESSION_BUS_ADDRESS is 'autolaunch:', which would start a new session bus with no keyring "
                         + "on it. Run inside a desktop session or `dbus-run-session`.", reason: "no D-Bus session bus")
             }
-            return address
+            return .address(address)
         }
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
             var status = stat()
             let path = runtime + "/bus"
-            if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFSOCK {
-                return "unix:path=" + escapeAddressValue(path)
-            }
+            if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFSOCK { return .socket(path) }
         }
         throw HelperError(
             .unavailable,
             "No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist, so "
                 + "no keyring is reachable. Run inside a desktop session or under `dbus-run-session`.",
             reason: "no D-Bus session bus")
-    }
-
-    /// A D-Bus address value: bytes outside [-0-9A-Za-z_/.\*] as %XX (the D-Bus specification's escaping).
-    private static func escapeAddressValue(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "\\"),
-                UInt8(ascii: "*"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "a")...UInt8(ascii: "z"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789abcdef")
-                out += "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0xF)])
-            }
-        }
-        return out
     }
 
     /// libsecret is loaded at the first keyring call (see ccs_shim.h).

@@ -49,6 +49,8 @@ typedef enum {
 /// Starts loading libsecret (and registering the client's types) on a thread of its own, so that loading and
 /// relocating GLib overlaps the rest of the helper's start-up; the first ccs_load() waits for it to finish.
 void ccs_preload(void);
+/// "unix:path=" and `path` escaped as a D-Bus address value (g_dbus_address_escape_value); free with ccs_free.
+char *ccs_unix_path_address(const char *path);
 /// A client whose calls must all finish within timeout_ms from now; a prompt, once shown, gets until
 /// prompt_timeout_ms after it appeared (0: the command's deadline stands). Call after ccs_load().
 CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms);
