@@ -1,4 +1,5 @@
 import CredentialCore
+import ArgumentParser
 import EncryptedFileStore
 
 /// get, store and erase without the argument parser.

@@ -270,7 +270,7 @@ public final class SecretServiceStore: CredentialStore {
     }
 
     private func lockName(_ home: CodexHome) -> String {
-        "keyring-" + home.account.replacingOccurrences(of: "|", with: "-") + ".lock"
+        "keyring-" + String(home.account.map { $0 == "|" ? "-" : $0 }) + ".lock"
     }
 
     private func itemCollection(_ item: String) -> String {
@@ -292,14 +292,6 @@ public final class SecretServiceStore: CredentialStore {
 
     func describe(item path: String) -> String {
         "\(displayName) (collection '\(collectionName(itemCollection(path)))')"
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: Character, with replacement: String) -> String {
-        var out = ""
-        for character in self { out += character == target ? replacement : String(character) }
-        return out
     }
 }
 
