@@ -3,6 +3,8 @@
 #   make demo      set up, build, and do a real login -> get -> logout round trip in a private keyring
 #   make test      set up, build, and run every test (inside a private D-Bus session with gnome-keyring)
 #   make install   release build (Swift runtime linked statically) into $(PREFIX)/bin
+#   make deb       the Debian package, in dist/ (checked by lintian)
+#   make dist      the release tarball and SHA256SUMS, in dist/
 #
 # The tests use Swift Testing only (--disable-xctest keeps XCTest from reporting "0 tests").
 # `deps` installs the Debian packages the build and the tests need, with sudo when not root.
@@ -10,7 +12,8 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SWIFT ?= swift
-DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool keyutils groff-base dbus dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi
+DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool keyutils groff-base dbus \
+	dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi dpkg-dev lintian man-db bash-completion
 # TOMLKit imports Foundation for Data and Date (both in FoundationEssentials, which the binary links anyway), and so
 # names Foundation, CoreFoundation, ICU and FoundationInternationalization for the linker; one generic function that
 # Foundation also defines then pulls all four in (47 -> 96 MB, +1.7 ms and +2.6 MiB on every start). Nothing we
@@ -21,7 +24,11 @@ RELEASE_FLAGS = -c release --static-swift-stdlib --disable-local-rpath $(NO_FOUN
 RELEASE_BIN = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)/codex-credential-helper
 WITH_KEYRING = contrib/scripts/with-test-keyring
 
-MAN_DATE = 2026-11-25
+# The version is written in one place, CodexCredentialHelper.version (Sources/HelperCommands/RootCommand.swift);
+# --version, `version`, the man page's footer, the package and the tarball all take it from the binary, and
+# contrib/debian/changelog's latest entry must name it. The man page's date is that entry's.
+MAN_DATE = $(shell date -u -d "$$(sed -n 's/^ -- .*>  //p' contrib/debian/changelog | head -1)" +%Y-%m-%d)
+DIST = dist
 CONTRIB_GENERATED = contrib/completions/codex-credential-helper.bash contrib/completions/_codex-credential-helper \
 	contrib/completions/codex-credential-helper.fish contrib/man/codex-credential-helper.1
 
@@ -33,7 +40,8 @@ BENCH_RUNS ?= 30
 BENCH_ARGS ?=
 GIT_LIBSECRET_SRC = /usr/share/doc/git/contrib/credential/libsecret
 
-.PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench
+.PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench deb dist \
+	package-test
 
 all: build
 
@@ -59,6 +67,20 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory check-contrib
 	$(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest
+	$(MAKE) --no-print-directory package-test
+
+# The Debian package and the release tarball (contrib/scripts/package), built around the release binary.
+deb: release
+	contrib/scripts/package "$(RELEASE_BIN)" $(DIST) deb
+
+dist: release
+	contrib/scripts/package "$(RELEASE_BIN)" $(DIST) dist
+
+# Both, installed and checked as a user would (contrib/scripts/test-package): apt-get install, dpkg -L, version,
+# round trips with the file and the keyring, man, bash completion, ldd, apt-get remove; the tarball's binary alone.
+package-test: release
+	contrib/scripts/package "$(RELEASE_BIN)" $(DIST) deb dist
+	$(WITH_KEYRING) contrib/scripts/test-package $(DIST)
 
 # libFuzzer targets for the wire parser, the token classifier (and auth records) and the sealed-file decoder, each
 # run for FUZZ_SECONDS from the seed corpus in Fuzz/corpus (copied, so the committed seeds stay as they are).
@@ -133,4 +155,4 @@ uninstall:
 	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/codex-credential-helper.fish"
 
 clean:
-	rm -rf .build
+	rm -rf .build $(DIST)

@@ -26,6 +26,9 @@ func pkgConfigCFlags(_ package: String) -> [String] {
 /// CoreFoundation and ICU into the binary (43 → 96 MB) and cost every start-up ~1.5 ms and 2.6 MiB.
 let ownSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
+/// glibc's checked string and memory functions in our C, as Debian builds C (`_FORTIFY_SOURCE` needs optimisation).
+let fortify = CSetting.define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release))
+
 let package = Package(
     name: "codex-credential-helper",
     products: [
@@ -42,10 +45,10 @@ let package = Package(
         // the command's deadline. libsecret is loaded with dlopen at the first keyring call, so that a command that
         // never touches the keyring loads, relocates and initialises no GLib. Its Swift-facing header has no GLib in
         // it.
-        .target(name: "CLibSecret", cSettings: [.unsafeFlags(pkgConfigCFlags("libsecret-1"))]),
+        .target(name: "CLibSecret", cSettings: [.unsafeFlags(pkgConfigCFlags("libsecret-1")), fortify]),
         // prctl, keyctl, Unix sockets and friends: C functions Swift cannot call (variadic) or structures it cannot
         // build easily.
-        .target(name: "CSystemShims"),
+        .target(name: "CSystemShims", cSettings: [fortify]),
         // The model, wire format, token rules and store protocol. No C of its own; SHA-256 from swift-crypto, Codex's
         // config.toml read and edited with TOMLKit (toml++); the release build leaves out the full Foundation that
         // TOMLKit imports (NO_FOUNDATION in the Makefile; measured in README).
@@ -85,13 +88,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "codex-credential-helper", dependencies: ["HelperCommands"], swiftSettings: ownSettings,
-            // Start-up: lld with packed relative relocations (DT_RELR, glibc 2.36+) keeps the binary position-
-            // independent while its 47,000 relative relocations take 9 KB instead of 1.1 MB that the loader reads at
-            // every start; and no exported symbols (the Swift driver exports the program's own 8,900, which nothing
-            // loads against); and the parts of libstdc++ the Swift runtime uses linked in, rather than the shared
-            // library loaded and relocated at every start.
+            // Start-up: no exported symbols (the Swift driver exports the program's own 8,900, which nothing loads
+            // against); and the parts of libstdc++ the Swift runtime uses linked in, rather than the shared library
+            // loaded and relocated at every start. Not packed relative relocations (DT_RELR): they saved 0.1-0.4 ms
+            // of a file `get` but need glibc 2.36, and Ubuntu 22.04 (a common CI runner) has 2.35 (see README).
             linkerSettings: [.unsafeFlags([
-                "-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
                 // libstdc++ linked statically (see the linker script in that directory).
                 "-L\(Context.packageDirectory)/contrib/linker/static-libstdc++",
             ])]),

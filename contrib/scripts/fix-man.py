@@ -7,12 +7,14 @@
 - the exit-status table leaves DESCRIPTION for the EXIT STATUS section, as a tagged list (the generator writes
   only ".Ex -std" there, which says nothing but "0 on success, >0 if an error occurs").
 
-  fix-man.py MANPAGE        rewrites MANPAGE in place
+- the footer names the program and its version (.Os), as `man` shows it at the bottom of the page.
+
+  fix-man.py MANPAGE VERSION    rewrites MANPAGE in place
 """
 import re
 import sys
 
-path = sys.argv[1]
+path, version = sys.argv[1], sys.argv[2]
 lines = open(path).read().split("\n")
 out = []
 exit_rows = []
@@ -59,6 +61,9 @@ for line in lines:
         continue
     if line.startswith((".Sh", ".Ss", ".It", ".El", ".Bl")) and out and out[-1] == ".Pp":
         out.pop()
+    if line == ".Os":
+        out.append(".Os codex-credential-helper " + version)
+        continue
     if line == ".Ex -std" and exit_rows:
         out.append(".Bl -tag -width 3n -compact")
         for status, text in exit_rows:
