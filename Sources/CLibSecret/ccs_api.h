@@ -46,7 +46,8 @@
     X(g_hash_table_iter_init) X(g_hash_table_iter_next) X(g_hash_table_size) X(g_str_hash) X(g_str_equal) \
     X(g_strdup) X(g_free) X(g_strfreev) X(g_malloc0_n) X(g_error_free) X(g_error_new_literal) \
     X(g_get_monotonic_time) X(g_variant_dup_objv) X(g_dbus_proxy_get_cached_property) \
-    X(g_log_set_default_handler) X(g_log_set_writer_func) X(g_dbus_address_escape_value) X(g_strconcat)
+    X(g_log_set_default_handler) X(g_log_set_writer_func) X(g_dbus_address_escape_value) X(g_strconcat) \
+    X(g_dbus_unescape_object_path)
 
 #define CCS_API_ENTRY(name) __typeof__(name) *name;
 struct ccs_api { CCS_API(CCS_API_ENTRY) };

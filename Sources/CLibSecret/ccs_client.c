@@ -393,6 +393,11 @@ char *ccs_unix_path_address(const char *path) {
     return address;
 }
 
+char *ccs_unescape_path_element(const char *element) {
+    if (!ccs_load(NULL)) return NULL;
+    return (char *)g_dbus_unescape_object_path(element);
+}
+
 CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms) {
     pthread_once(&ccs_type_once, register_type);
     CcsClient *c = calloc(1, sizeof *c);

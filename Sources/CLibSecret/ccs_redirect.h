@@ -102,4 +102,5 @@
 #define g_log_set_writer_func (ccs_api.g_log_set_writer_func)
 #define g_dbus_address_escape_value (ccs_api.g_dbus_address_escape_value)
 #define g_strconcat (ccs_api.g_strconcat)
+#define g_dbus_unescape_object_path (ccs_api.g_dbus_unescape_object_path)
 #endif

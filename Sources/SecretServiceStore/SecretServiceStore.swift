@@ -284,14 +284,24 @@ public final class SecretServiceStore: CredentialStore {
     }
 
     /// A collection's name for people: the last part of its object path ('login', KeePassXC's database file name),
-    /// or its label where the path is an escaped name (KWallet's 'Default_20keyring').
+    /// or its label where the path is an escaped name (KWallet's 'Default_20keyring'), else that name unescaped.
     func displayName(collection: String, label: String) -> String {
         let name = collectionName(collection)
-        return name.contains("_") && !label.isEmpty ? label.escapingControlCharacters : name
+        return name.contains("_") && !label.isEmpty ? label.escapingControlCharacters : readableName(collection)
+    }
+
+    /// The last part of a collection's path, unescaped where it is a name GDBus-escaped into the path (KWallet's
+    /// 'Default_20keyring' is 'Default keyring', the label KWallet shows), without asking the provider for the label.
+    func readableName(_ collection: String) -> String {
+        let name = collectionName(collection)
+        guard name.contains("_"), let unescaped = ccs_unescape_path_element(name) else { return name }
+        defer { ccs_free(unescaped) }
+        guard let text = String(validatingCString: unescaped), !text.isEmpty else { return name }
+        return text.escapingControlCharacters
     }
 
     func describe(item path: String) -> String {
-        "\(displayName) (collection '\(collectionName(itemCollection(path)))')"
+        "\(displayName) (collection '\(readableName(itemCollection(path)))')"
     }
 }
 

@@ -57,4 +57,21 @@ struct PlainSessionTests {
         #expect(get.out.contains("token=\(second)\n"))
         #expect(!get.out.contains("name=first") && !get.out.contains("expires_at="), "stale metadata: \(get.out)")
     }
+
+    /// KWallet puts a wallet's name into the collection's path escaped ('Default_20keyring'): every message names the
+    /// collection as KWallet shows it ('Default keyring'), the status line (from the label) and the item's location
+    /// (from the path, unescaped) alike.
+    @Test func anEscapedCollectionNameIsShownAsPeopleKnowIt() throws {
+        let sandbox = try KeyringSandbox(.escapedCollection)
+        let home = try sandbox.makeCodexHome()
+        let strict = ["CODEX_CREDENTIAL_BACKEND": "secret-service", "CODEX_HOME": home]
+        let login = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(TestTokens.personal()),
+                               environment: strict)
+        #expect(login.status == 0, "\(login)")
+        #expect(login.err.contains("(collection 'Default keyring')"), "\(login.err)")
+        let status = try helper(["status"], in: sandbox, environment: strict)
+        #expect(status.out.contains("default collection 'Default keyring'"), "\(status.out)")
+        #expect(status.out.contains("in the Secret Service keyring (collection 'Default keyring')"), "\(status.out)")
+        #expect(!status.out.contains("Default_20keyring") && !login.err.contains("Default_20keyring"))
+    }
 }

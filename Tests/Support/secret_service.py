@@ -151,7 +151,8 @@ def hang(answer_with_error=False):
     GLib.MainLoop().run()
 
 
-def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None, refuse_attributes=False):
+def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None, refuse_attributes=False,
+               collection_name="plain", collection_label="plain"):
     # A small but real Secret Service: one unlocked collection, items with attributes, label and secret, the plain
     # session algorithm only. Enough for the helper's login/get/store/erase and for the `items` inspector.
     import dbus.service
@@ -161,7 +162,7 @@ def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None, 
     DBusGMainLoop(set_as_default=True)
     bus = dbus.SessionBus()
     name = dbus.service.BusName(SS, bus, do_not_queue=True)
-    collection_path = SS_PATH + "/collection/plain"
+    collection_path = SS_PATH + "/collection/" + collection_name
     sessions = set()
     items_by_path = {}
 
@@ -264,7 +265,7 @@ def plain_only(confirm_delete=False, prompt_fails=False, prompt_waits_log=None, 
 
     class Collection(Properties):
         def properties(self, interface):
-            return {"Locked": dbus.Boolean(False), "Label": dbus.String("plain"),
+            return {"Locked": dbus.Boolean(False), "Label": dbus.String(collection_label),
                     "Items": dbus.Array([dbus.ObjectPath(p) for p in items_by_path], signature="o")}
 
         @dbus.service.method(COLLECTION_IFACE, in_signature="a{sv}(oayays)b", out_signature="oo")
@@ -326,6 +327,9 @@ def main(argv):
         return plain_only(confirm_delete=True, prompt_fails=True)
     if command == "refuse-attributes":
         return plain_only(refuse_attributes=True)
+    if command == "escaped-collection":
+        # As KWallet names its collection: the wallet's name GDBus-escaped into the path, the name as the label.
+        return plain_only(collection_name="Default_20keyring", collection_label="Default keyring")
     if command == "confirm-delete-waits":
         return plain_only(confirm_delete=True, prompt_waits_log=argv[2])
     bus = dbus.SessionBus()

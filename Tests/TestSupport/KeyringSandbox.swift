@@ -18,6 +18,9 @@ public final class KeyringSandbox: @unchecked Sendable {
         case plainOnly
         /// plain-only, refusing every write of an item's attributes (InvalidArgs).
         case refuseAttributes
+        /// plain-only, with its collection named as KWallet names one: path '…/collection/Default_20keyring', label
+        /// 'Default keyring'.
+        case escapedCollection
         /// The same, asking for a prompt to be answered before it deletes an item (see secret_service.py).
         case confirmDelete
         /// The same, with a prompt that fails (IsLocked).
@@ -78,6 +81,7 @@ public final class KeyringSandbox: @unchecked Sendable {
             case .failing: try startTestDouble("fail")
             case .plainOnly: try startTestDouble("plain-only")
             case .refuseAttributes: try startTestDouble("refuse-attributes")
+            case .escapedCollection: try startTestDouble("escaped-collection")
             case .confirmDelete: try startTestDouble("confirm-delete")
             case .confirmDeleteFails: try startTestDouble("confirm-delete-fails")
             case .confirmDeleteWaits: try startTestDouble("confirm-delete-waits", dismissals.path)

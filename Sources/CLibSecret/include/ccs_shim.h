@@ -51,6 +51,10 @@ typedef enum {
 void ccs_preload(void);
 /// "unix:path=" and `path` escaped as a D-Bus address value (g_dbus_address_escape_value); free with ccs_free.
 char *ccs_unix_path_address(const char *path);
+/// An object path element unescaped as GDBus escapes names into paths (g_dbus_unescape_object_path: each byte that is
+/// not [A-Za-z0-9] written as _XX), e.g. KWallet's "Default_20keyring"; NULL when `element` is not in that form or
+/// libsecret cannot be loaded. Not checked to be UTF-8. Free with ccs_free.
+char *ccs_unescape_path_element(const char *element);
 /// A client whose calls must all finish within timeout_ms from now; a prompt, once shown, gets until
 /// prompt_timeout_ms after it appeared (0: the command's deadline stands). Call after ccs_load().
 CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms);
