@@ -133,6 +133,10 @@ check-contrib: build
 	@warnings=$$(groff -mandoc -ww -z contrib/man/codex-credential-helper.1 2>&1) && [ -z "$$warnings" ] || \
 	    { echo "the man page renders with warnings:" >&2; echo "$$warnings" >&2; exit 1; }
 	@echo "the man page renders without warnings (groff -mandoc -ww)."
+	@version=$$("$$($(SWIFT) build --show-bin-path)/codex-credential-helper" --version) && \
+	stale=$$(grep -n 'codex-credential-helper[-_][0-9][0-9.]*[-_]' README.md | grep -v "codex-credential-helper[-_]$$version[-_]") ; \
+	[ -z "$$stale" ] || { echo "README names another version than $$version:" >&2; echo "$$stale" >&2; exit 1; }
+	@echo "README's install commands name this version."
 
 demo: release
 	$(WITH_KEYRING) contrib/scripts/demo "$(RELEASE_BIN)"
