@@ -1,5 +1,5 @@
-import CredentialCore
 import ArgumentParser
+import CredentialCore
 import EncryptedFileStore
 
 /// get, store and erase without the argument parser.
