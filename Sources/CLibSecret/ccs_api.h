@@ -42,12 +42,13 @@
     X(g_task_new) X(g_task_return_pointer) X(g_task_return_error) X(g_task_propagate_pointer) \
     X(g_variant_new_string) X(g_variant_unref) X(g_variant_ref_sink) X(g_variant_type_checked_) \
     X(g_variant_builder_new) X(g_variant_builder_add) X(g_variant_builder_end) X(g_variant_builder_unref) \
-    X(g_hash_table_new_full) X(g_hash_table_insert) X(g_hash_table_lookup) X(g_hash_table_remove) X(g_hash_table_unref) \
+    X(g_hash_table_new_full) X(g_hash_table_insert) X(g_hash_table_lookup) X(g_hash_table_remove) X(g_hash_table_steal_extended) X(g_hash_table_replace) X(g_hash_table_unref) \
     X(g_hash_table_iter_init) X(g_hash_table_iter_next) X(g_hash_table_size) X(g_str_hash) X(g_str_equal) \
     X(g_strdup) X(g_free) X(g_strfreev) X(g_malloc0_n) X(g_error_free) X(g_error_new_literal) \
     X(g_get_monotonic_time) X(g_variant_dup_objv) X(g_dbus_proxy_get_cached_property) \
     X(g_log_set_default_handler) X(g_log_set_writer_func) X(g_dbus_address_escape_value) X(g_strconcat) \
-    X(g_dbus_unescape_object_path)
+    X(g_dbus_unescape_object_path) X(g_dbus_proxy_get_flags) X(g_dbus_proxy_get_name_owner) X(secret_item_get_type) \
+    X(secret_item_get_service) X(secret_collection_get_type) X(secret_collection_get_service)
 
 #define CCS_API_ENTRY(name) __typeof__(name) *name;
 struct ccs_api { CCS_API(CCS_API_ENTRY) };

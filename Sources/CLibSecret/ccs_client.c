@@ -30,6 +30,7 @@ struct CcsClient {
     GDBusConnection *connection;
     SecretService *service;
     GHashTable *items;       // item path -> SecretItem proxy made by read_item, reused by set_secret/set_attributes
+    GHashTable *prefetched;  // item path -> CcsOp making its proxy, started by a search while the session opened
     gint64 deadline;         // monotonic µs
     gint64 prompt_timeout;   // µs; 0: the command's deadline stands for prompts too
     int prompts_running;
@@ -152,7 +153,10 @@ static __thread GDBusConnection *ccs_constructing_connection;
 static GObject *ccs_service_constructor(GType type, guint count, GObjectConstructParam *parameters) {
     GObject *object = parent_constructor(type, count, parameters);
     // libsecret's constructor has just set the session bus type; the client's own connection goes in its place.
-    g_object_set(object, "g-bus-type", G_BUS_TYPE_NONE, "g-connection", ccs_constructing_connection, NULL);
+    // The service's own signals (CollectionCreated and the like) matter only to a client that keeps libsecret's
+    // list of collections, which this one never loads: no match rule for them.
+    g_object_set(object, "g-bus-type", G_BUS_TYPE_NONE, "g-connection", ccs_constructing_connection, "g-flags",
+                 g_dbus_proxy_get_flags((GDBusProxy *)object) | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS, NULL);
     return object;
 }
 
@@ -196,6 +200,53 @@ static GVariant *ccs_prompt_finish(SecretService *self, GAsyncResult *result, GE
     return g_task_propagate_pointer((GTask *)result, error);
 }
 
+// MARK: - Item and collection proxies
+
+// libsecret makes its item and collection proxies (secret_item_new_for_dbus_path and the like) of the types the
+// service's class names, which are these subclasses. Each one stands for an object of a provider that is running
+// and has just answered, and is read once, when it is made: so it is addressed to the provider's unique name (its
+// properties are asked for at once, with no StartServiceByName and GetNameOwner round trips to the bus first, as
+// for a proxy of the well-known name) and it subscribes to no signals but the changes of its properties (one match
+// rule fewer to add when it is made and to remove when it is freed).
+static GType ccs_item_type, ccs_collection_type;
+static GObject *(*item_parent_constructor)(GType, guint, GObjectConstructParam *);
+static GObject *(*collection_parent_constructor)(GType, guint, GObjectConstructParam *);
+
+static void address_to_owner(GObject *object, SecretService *service) {
+    GDBusProxyFlags flags = g_dbus_proxy_get_flags((GDBusProxy *)object) | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS;
+    gchar *owner = service ? g_dbus_proxy_get_name_owner((GDBusProxy *)service) : NULL;
+    if (owner) {
+        g_object_set(object, "g-flags", flags | G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, "g-name", owner, NULL);
+        g_free(owner);
+    } else {
+        g_object_set(object, "g-flags", flags, NULL);
+    }
+}
+
+static GObject *ccs_item_constructor(GType type, guint count, GObjectConstructParam *parameters) {
+    GObject *object = item_parent_constructor(type, count, parameters);
+    address_to_owner(object, secret_item_get_service((SecretItem *)object));
+    return object;
+}
+
+static GObject *ccs_collection_constructor(GType type, guint count, GObjectConstructParam *parameters) {
+    GObject *object = collection_parent_constructor(type, count, parameters);
+    address_to_owner(object, secret_collection_get_service((SecretCollection *)object));
+    return object;
+}
+
+static void ccs_item_class_init(gpointer klass, gpointer data) {
+    (void)data;
+    item_parent_constructor = ((GObjectClass *)g_type_class_peek_parent(klass))->constructor;
+    ((GObjectClass *)klass)->constructor = ccs_item_constructor;
+}
+
+static void ccs_collection_class_init(gpointer klass, gpointer data) {
+    (void)data;
+    collection_parent_constructor = ((GObjectClass *)g_type_class_peek_parent(klass))->constructor;
+    ((GObjectClass *)klass)->constructor = ccs_collection_constructor;
+}
+
 static void ccs_service_class_init(gpointer klass, gpointer data) {
     (void)data;
     GObjectClass *object_class = (GObjectClass *)klass;
@@ -206,6 +257,8 @@ static void ccs_service_class_init(gpointer klass, gpointer data) {
     parent_prompt_finish = service_class->prompt_finish;
     service_class->prompt_async = ccs_prompt_async;
     service_class->prompt_finish = ccs_prompt_finish;
+    service_class->item_gtype = ccs_item_type;
+    service_class->collection_gtype = ccs_collection_type;
 }
 
 // MARK: - GLib's log
@@ -253,6 +306,11 @@ static pthread_once_t ccs_type_once = PTHREAD_ONCE_INIT;
 static void register_type(void) {
     g_log_set_default_handler(on_log, NULL);
     g_log_set_writer_func(on_structured_log, NULL, NULL);
+    ccs_item_type = g_type_register_static_simple(secret_item_get_type(), "CcsSecretItem", sizeof(SecretItemClass),
+                                                  ccs_item_class_init, sizeof(SecretItem), NULL, 0);
+    ccs_collection_type = g_type_register_static_simple(secret_collection_get_type(), "CcsSecretCollection",
+                                                        sizeof(SecretCollectionClass), ccs_collection_class_init,
+                                                        sizeof(SecretCollection), NULL, 0);
     ccs_service_type = g_type_register_static_simple(secret_service_get_type(), "CcsSecretService",
                                                      sizeof(SecretServiceClass), ccs_service_class_init,
                                                      sizeof(SecretService), NULL, 0);
@@ -376,7 +434,9 @@ static void *preload_main(void *data) {
     return NULL;
 }
 
-void ccs_preload(void) {
+static pthread_once_t ccs_preload_once = PTHREAD_ONCE_INIT;
+
+static void start_preload(void) {
     pthread_t thread;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
@@ -384,6 +444,8 @@ void ccs_preload(void) {
     if (pthread_create(&thread, &attributes, preload_main, NULL) != 0) (void)0;  // loaded at first use instead
     pthread_attr_destroy(&attributes);
 }
+
+void ccs_preload(void) { pthread_once(&ccs_preload_once, start_preload); }
 
 char *ccs_unix_path_address(const char *path) {
     if (!ccs_load(NULL)) return NULL;
@@ -405,6 +467,7 @@ CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms) {
     c->context = g_main_context_new();
     c->cancellable = g_cancellable_new();
     c->items = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+    c->prefetched = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)op_unref);
     c->deadline = g_get_monotonic_time() + timeout_ms * 1000;
     c->prompt_timeout = prompt_timeout_ms * 1000;
     return c;
@@ -412,6 +475,7 @@ CcsClient *ccs_client_new(int64_t timeout_ms, int64_t prompt_timeout_ms) {
 
 void ccs_client_free(CcsClient *c) {
     if (c == NULL) return;
+    g_hash_table_unref(c->prefetched);
     g_hash_table_unref(c->items);
     if (c->service) g_object_unref(c->service);
     if (c->connection) g_object_unref(c->connection);
@@ -507,7 +571,19 @@ CcsStatus ccs_client_search(CcsClient *c, const char *const *attributes, int ope
         secret_service_ensure_session(c->service, c->cancellable, on_session, ops[1]);
         count = 2;
     }
-    CcsStatus status = wait_for(c, ops, count, NULL);
+    CcsStatus status = wait_for(c, ops, 1, NULL);
+    if (status == CCS_OK && count == 2 && !ops[1]->done) {
+        // The provider is still doing its half of the session's key exchange. The items found are read next (their
+        // attributes and their secret): their proxies are made meanwhile, so that reading one then waits only for
+        // the secret.
+        for (int i = 0; ops[0]->strv[0] && ops[0]->strv[0][i] && i < 4; i++) {
+            CcsOp *proxy = op_new();
+            secret_item_new_for_dbus_path(c->service, ops[0]->strv[0][i], SECRET_ITEM_NONE, c->cancellable, on_proxy,
+                                          proxy);
+            g_hash_table_replace(c->prefetched, g_strdup(ops[0]->strv[0][i]), proxy);
+        }
+    }
+    if (status == CCS_OK) status = wait_for(c, ops, count, NULL);
     // The session is opened here only to save a round trip: a failure is met again, and reported, when a secret
     // is read or written (which opens it then).
     if (status == CCS_FAILED && ops[0]->error == NULL) status = CCS_OK;
@@ -527,13 +603,21 @@ CcsStatus ccs_client_read_item(CcsClient *c, const char *path, int want_secret, 
                                SecretValue **secret, GError **error) {
     if (c->expired) return CCS_TIMED_OUT;
     begin(c);
-    CcsOp *ops[2] = {op_new(), NULL};
+    CcsOp *ops[2] = {NULL, NULL};
     int count = 1;
-    secret_item_new_for_dbus_path(c->service, path, SECRET_ITEM_NONE, c->cancellable, on_proxy, ops[0]);
     if (want_secret) {
         ops[1] = op_new();
         secret_service_get_secret_for_dbus_path(c->service, path, c->cancellable, on_secret, ops[1]);
         count = 2;
+    }
+    // The proxy the search started making, else a new one.
+    gpointer key = NULL, value = NULL;
+    if (g_hash_table_steal_extended(c->prefetched, path, &key, &value)) {
+        g_free(key);
+        ops[0] = value;
+    } else {
+        ops[0] = op_new();
+        secret_item_new_for_dbus_path(c->service, path, SECRET_ITEM_NONE, c->cancellable, on_proxy, ops[0]);
     }
     CcsStatus status = wait_for(c, ops, count, error);
     if (status == CCS_OK) {

@@ -47,7 +47,8 @@ typedef enum {
 } CcsStatus;
 
 /// Starts loading libsecret (and registering the client's types) on a thread of its own, so that loading and
-/// relocating GLib overlaps the rest of the helper's start-up; the first ccs_load() waits for it to finish.
+/// relocating GLib overlaps the rest of the helper's start-up; the first ccs_load() waits for it to finish. Only the
+/// first call starts a thread.
 void ccs_preload(void);
 /// "unix:path=" and `path` escaped as a D-Bus address value (g_dbus_address_escape_value); free with ccs_free.
 char *ccs_unix_path_address(const char *path);
