@@ -98,6 +98,15 @@ struct CommonSettings: Equatable {
         return nil
     }
 
+    /// Starts loading the keyring's libraries (in the background) when this invocation will use the keyring, before
+    /// the request is read from standard input: loading overlaps the wait for the request and the rest of the
+    /// start-up. The backend is chosen as `makeBackends` chooses it; an unusable CODEX_CREDENTIAL_BACKEND loads
+    /// nothing here and is reported there.
+    func preloadKeyringIfChosen(_ fromEnvironment: String?) {
+        let choice = backend ?? fromEnvironment.flatMap { $0.isEmpty ? BackendChoice.auto : BackendChoice(rawValue: $0) }
+        if let choice, choice != .file { SecretServiceStore.preload() }
+    }
+
     /// The stores for this invocation, over the real environment.
     func makeBackends(environment variables: [String: String]) throws(HelperError) -> Backends {
         let traceVariable = (variables["CODEX_CREDENTIAL_TRACE"] ?? "").lowercased()

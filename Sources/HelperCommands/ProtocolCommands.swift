@@ -46,6 +46,7 @@ struct Get: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings, options: CredentialService.GetOptions) throws(HelperError) {
+        common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
         let request = try SystemIO.readRequest()
         try common.makeService().get(request: request, codexHome: common.codexHome, options: options)
     }
@@ -72,6 +73,7 @@ struct Store: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings) throws(HelperError) {
+        common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
         let request = try SystemIO.readRequest()
         try common.makeService().store(request: request, codexHome: common.codexHome)
     }
@@ -99,6 +101,7 @@ struct Erase: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings) throws(HelperError) {
+        common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
         let request = try SystemIO.readRequest()
         try common.makeService().erase(request: request, codexHome: common.codexHome)
     }

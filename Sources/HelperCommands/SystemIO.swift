@@ -62,6 +62,9 @@ enum SystemIO {
         return result
     }
 
+    /// One variable of the process environment, without building the whole dictionary.
+    static func environmentValue(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+
     static func helperEnvironment() -> HelperEnvironment {
         HelperEnvironment(variables: environment(), output: FileDescriptorWriter(fd: 1), errors: FileDescriptorWriter(fd: 2))
     }

@@ -176,10 +176,17 @@ public final class SecretServiceStore: CredentialStore {
     // MARK: - Steps
 
     func connect() throws(HelperError) -> SecretServiceConnection {
-        try SecretServiceConnection.open(
+        let connection = try SecretServiceConnection.open(
             environment: options.environment, timeoutMilliseconds: options.timeoutMilliseconds,
             promptTimeoutMilliseconds: options.canPrompt ? options.promptTimeoutMilliseconds : 0)
+        lastConnection = connection
+        return connection
     }
+
+    /// The connection of the last operation, kept until the next one or until the store goes away: closing one
+    /// (libsecret's proxies, their match rules, the bus connection) then happens after the command has given its
+    /// answer, not between the keyring's reply and the answer.
+    private var lastConnection: SecretServiceConnection?
 
     /// The account's items, unlocked. Searched for by {service, username, target} across collections, as Codex
     /// searches; failing that, by {service, username} for items written without a target (older keyring
