@@ -89,6 +89,8 @@ struct CommonSettings: Equatable {
     var passphraseFile: String?
     var passphraseFd: Int32?
     var verbose = false
+    /// Set by get, store and erase: see SecretServiceStore.Options.leaveLastConnectionToExit.
+    var shortLived = false
 
     /// What is wrong with the combination, in the words the usage error gives; nil when nothing is.
     var validationProblem: String? {
@@ -140,8 +142,10 @@ struct CommonSettings: Equatable {
         let hasDisplay = !(variables["DISPLAY"] ?? "").isEmpty || !(variables["WAYLAND_DISPLAY"] ?? "").isEmpty
         let inCI = (variables["CI"] ?? "").lowercased() == "true"
         let canPrompt = hasDisplay && !inCI && (SystemIO.stdinIsTerminal || SystemIO.stderrIsTerminal)
-        let keyring = SecretServiceStore(
-            options: .init(timeoutMilliseconds: Int(timeout * 1000), canPrompt: canPrompt, environment: variables))
+        var keyringOptions = SecretServiceStore.Options(
+            timeoutMilliseconds: Int(timeout * 1000), canPrompt: canPrompt, environment: variables)
+        keyringOptions.leaveLastConnectionToExit = shortLived
+        let keyring = SecretServiceStore(options: keyringOptions)
 
         let filePath = file ?? variables["CODEX_CREDENTIAL_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let passphrase = try suppliedPassphrase(variables)

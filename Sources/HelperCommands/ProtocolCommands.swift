@@ -48,7 +48,9 @@ struct Get: ParsableCommand {
     static func perform(common: CommonSettings, options: CredentialService.GetOptions) throws(HelperError) {
         common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
         let request = try SystemIO.readRequest()
-        try common.makeService().get(request: request, codexHome: common.codexHome, options: options)
+        var settings = common
+        settings.shortLived = true
+        try settings.makeService().get(request: request, codexHome: common.codexHome, options: options)
     }
 }
 
@@ -75,7 +77,9 @@ struct Store: ParsableCommand {
     static func perform(common: CommonSettings) throws(HelperError) {
         common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
         let request = try SystemIO.readRequest()
-        try common.makeService().store(request: request, codexHome: common.codexHome)
+        var settings = common
+        settings.shortLived = true
+        try settings.makeService().store(request: request, codexHome: common.codexHome)
     }
 }
 
@@ -103,6 +107,8 @@ struct Erase: ParsableCommand {
     static func perform(common: CommonSettings) throws(HelperError) {
         common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
         let request = try SystemIO.readRequest()
-        try common.makeService().erase(request: request, codexHome: common.codexHome)
+        var settings = common
+        settings.shortLived = true
+        try settings.makeService().erase(request: request, codexHome: common.codexHome)
     }
 }

@@ -139,6 +139,34 @@ struct SecretServiceStoreTests {
         #expect(try store.erase(home) == 0)
     }
 
+    /// A store frees each operation's bus connection (at its next operation, or when the store goes away), so a
+    /// long-lived process keeps none open; with `leaveLastConnectionToExit`, which get, store and erase set, exactly
+    /// the last one outlives the store, for the process's exit to close.
+    @Test func connectionsAreFreedUnlessTheLastIsLeftToTheProcessExit() throws {
+        let home = try SharedKeyring.freshHome()
+        _ = try store.save(home, secret: record, metadata: metadata(home))
+        func connections() throws -> Int {
+            let result = try SharedKeyring.sandbox.inspector(["connections"])
+            try #require(result.status == 0, "\(result)")
+            return try #require(Int(result.out.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        let before = try connections()
+        do {
+            let freeing = SharedKeyring.store()
+            for _ in 0..<5 { #expect(try freeing.load(home) != nil) }
+            #expect(try connections() == before + 1)  // the last operation's, kept until the store goes away
+        }
+        #expect(try connections() == before)
+
+        var options = SecretServiceStore.Options(canPrompt: false, environment: SharedKeyring.sandbox.environment)
+        options.leaveLastConnectionToExit = true
+        do {
+            let leaving = SecretServiceStore(options: options)
+            for _ in 0..<5 { #expect(try leaving.load(home) != nil) }
+        }
+        #expect(try connections() == before + 1)
+    }
+
     /// No display: gnome-keyring's unlock prompt ends dismissed at once.
     @Test func lockedCollectionFailsAtOnceWithLockedAndKeepsTheCredential() throws {
         let home = try SharedKeyring.freshHome()

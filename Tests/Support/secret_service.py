@@ -6,6 +6,7 @@
   secret_service.py default-collection         print the default collection's object path
   secret_service.py create ATTRS_JSON SECRET [LABEL]   create an item in the default collection with exactly ATTRS
   secret_service.py lock-default               lock the default collection (no prompt needed)
+  secret_service.py connections                how many connections the bus has (unique names), this one included
   secret_service.py unlock-default PASSWORD    unlock it again with gnome-keyring's master-password interface
   secret_service.py hang                       own org.freedesktop.secrets and never answer anything
   secret_service.py fail                       own org.freedesktop.secrets and answer every call with an error
@@ -344,6 +345,10 @@ def main(argv):
         return create(bus, argv[2], argv[3], argv[4] if len(argv) > 4 else "created by test")
     if command == "lock-default":
         return lock_default(bus)
+    if command == "connections":
+        names = dbus.Interface(bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus"), "org.freedesktop.DBus")
+        print(sum(1 for name in names.ListNames() if name.startswith(":")))
+        return 0
     if command == "unlock-default":
         return unlock_default(bus, argv[2])
     print(__doc__, file=sys.stderr)
