@@ -35,7 +35,7 @@ CONTRIB_GENERATED = contrib/completions/codex-credential-helper.bash contrib/com
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = wire token sealed
 
-BENCH_RUNS ?= 30
+BENCH_RUNS ?= 60
 # Extra bench.py arguments, e.g. BENCH_ARGS="--variant name=/path/to/another/build" (timed in the same runs).
 BENCH_ARGS ?=
 GIT_LIBSECRET_SRC = /usr/share/doc/git/contrib/credential/libsecret
