@@ -7,12 +7,14 @@
 // opens before a secret is read, a prompt it runs after CreateItem, Delete or Unlock) run on the same context and
 // are bounded by the same deadline: nothing waits outside this loop.
 //
-// libsecret's SecretService is subclassed (CcsSecretService) for two things:
+// libsecret's SecretService is subclassed (CcsSecretService) for three things:
 // - its proxy uses this client's private connection, not g_bus_get's shared one (which a test of an ordinary
 //   libsecret client cannot point elsewhere, and which ends the process when the bus goes away);
 // - its prompt vfunc is wrapped, so that the client knows when a prompt is waiting for a person (a deadline that
 //   passes then is reported as such, CCS_PROMPT_TIMED_OUT) and when one was dismissed (libsecret reports a
-//   dismissed Delete prompt as success, and a dismissed CreateItem prompt as neither success nor error).
+//   dismissed Delete prompt as success, and a dismissed CreateItem prompt as neither success nor error);
+// - its class names subclasses of SecretItem and SecretCollection as the types libsecret makes its item and
+//   collection proxies of, addressed to the provider's unique name (see "Item and collection proxies").
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include "ccs_api.h"
