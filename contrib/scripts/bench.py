@@ -7,7 +7,9 @@ docker-credential-secretservice, in one private D-Bus session with gnome-keyring
 Every tool runs the same number of times, interleaved (one run of each in turn, so that drift in the machine's load
 touches all alike). Reported: median and min-max wall time, median peak RSS of 5 further runs through the peak-rss
 launcher (ru_maxrss of a child of a small C program), and each median's ratio to `secret-tool lookup` in the same
-run. Nothing here is a pass/fail test; the targets are printed beside the figures for the reader.
+run. The helper's keyring and file gets are timed a second time from a copy of the binary: how far apart the two
+copies come out is the run's noise floor, printed at the end. Nothing here is a pass/fail test; the targets are
+printed beside the figures for the reader.
 """
 import os
 import random
