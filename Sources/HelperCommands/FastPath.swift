@@ -37,7 +37,10 @@ enum FastPath {
         var format = OutputFormat.keyValue
         var useEnvironment = true
         var allowExpired = false
-        var seen: Set<String> = []
+        // An array, not a Set: a Set<String> is the first hashed collection of the process, and making its type
+        // (String's Hashable conformance is looked up through every conformance in the binary) would come before
+        // the keyring's libraries start loading; the dictionaries made after that wait behind the loading anyway.
+        var seen: [String] = []
         var index = 1
         while index < arguments.count {
             let argument = arguments[index]
@@ -49,7 +52,8 @@ enum FastPath {
                 inlineValue = String(name[name.index(after: equals)...])
                 name = String(name[..<equals])
             }
-            guard seen.insert(name).inserted else { return nil }
+            guard !seen.contains(name) else { return nil }
+            seen.append(name)
 
             // Flags take no value.
             let flag: Bool
