@@ -10,6 +10,7 @@ public enum HelperProcess {
     /// No core dumps (RLIMIT_CORE 0) and not dumpable (PR_SET_DUMPABLE 0): a crash or a debugger attach by another
     /// process of the same user cannot lift a token out of memory, and /proc/self/environ is root-only.
     public static func harden() {
+        openClosedStandardDescriptors()
         getrlimit(coreResource, &originalCoreLimit)
         // Only the soft limit: the hard limit stays, so that the command `exec` runs gets back what we were given.
         var none = rlimit(rlim_cur: 0, rlim_max: originalCoreLimit.rlim_max)
@@ -28,6 +29,21 @@ public enum HelperProcess {
         Trace.shared.log(
             "codex-credential-helper \(CodexCredentialHelper.version) \(command), pid \(getpid()), core dumps off, "
                 + (dumping == 0 ? "not dumpable" : "PR_SET_DUMPABLE failed"))
+    }
+
+    /// A standard descriptor the caller closed (Codex runs token commands with stdin closed) is opened on /dev/null,
+    /// as OpenSSH's sanitise_stdfd does. Otherwise the next file the process opens takes its number (a library the
+    /// keyring loads on a thread of its own while the request is read, the lock file, the sealed file), and the
+    /// request would be read from that file, or the answer written into it. Reading /dev/null gives the empty
+    /// request a closed stdin gives; writing to it drops the output as writing to a closed descriptor does.
+    private static func openClosedStandardDescriptors() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if opened >= 0 && opened != fd {
+                dup2(opened, fd)
+                close(opened)
+            }
+        }
     }
 
     private static let coreResource = __rlimit_resource_t(RLIMIT_CORE.rawValue)

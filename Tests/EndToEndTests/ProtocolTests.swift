@@ -52,6 +52,20 @@ struct ProtocolTests {
         #expect(notFound.err.split(separator: "\n").count == 1, "one line on stderr")
     }
 
+    /// A closed stdin is opened on /dev/null before anything else is opened: otherwise a file the helper opens (a
+    /// library loaded while the request is read) takes descriptor 0 and is read as the request. Seen: 4 of 100 keyring
+    /// gets with stdin closed failed with "contains a NUL byte". The command `exec` runs shows what descriptor 0 is.
+    @Test func aClosedStdinIsDevNullNotTheNextFileOpened() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        let env = ["CODEX_HOME": home]
+        let token = TestTokens.personal()
+        try #require(try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(token), environment: env).status == 0)
+        let result = try helper(["exec", "--", "readlink", "/proc/self/fd/0"], in: sandbox, stdin: .closed, environment: env)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.out == "/dev/null\n")
+    }
+
     @Test func malformedInputIsRefusedWithTheLineNumberAndNothingChanges() throws {
         let sandbox = try KeyringSandbox()
         let home = try sandbox.makeCodexHome()
