@@ -89,8 +89,6 @@ struct CommonSettings: Equatable {
     var passphraseFile: String?
     var passphraseFd: Int32?
     var verbose = false
-    /// Set by get, store and erase: see SecretServiceStore.Options.leaveLastConnectionToExit.
-    var shortLived = false
 
     /// What is wrong with the combination, in the words the usage error gives; nil when nothing is.
     var validationProblem: String? {
@@ -100,17 +98,31 @@ struct CommonSettings: Equatable {
         return nil
     }
 
-    /// Starts loading the keyring's libraries (in the background) when this invocation will use the keyring, before
-    /// the request is read from standard input: loading overlaps the wait for the request and the rest of the
-    /// start-up. The backend is chosen as `makeBackends` chooses it; an unusable CODEX_CREDENTIAL_BACKEND loads
-    /// nothing here and is reported there.
-    func preloadKeyringIfChosen(_ fromEnvironment: String?) {
-        let choice = backend ?? fromEnvironment.flatMap { $0.isEmpty ? BackendChoice.auto : BackendChoice(rawValue: $0) }
-        if let choice, choice != .file { SecretServiceStore.preload() }
+    /// The backend: --backend, else CODEX_CREDENTIAL_BACKEND (`fromEnvironment`) when set and non-empty, else auto.
+    func backendChoice(_ fromEnvironment: String?) throws(HelperError) -> BackendChoice {
+        if let backend { return backend }
+        guard let fromEnvironment, !fromEnvironment.isEmpty else { return .auto }
+        guard let parsed = BackendChoice(rawValue: fromEnvironment) else {
+            throw HelperError(.usage, "CODEX_CREDENTIAL_BACKEND must be auto, secret-service or file.")
+        }
+        return parsed
     }
 
-    /// The stores for this invocation, over the real environment.
-    func makeBackends(environment variables: [String: String]) throws(HelperError) -> Backends {
+    /// get, store and erase: the keyring's libraries start loading (in the background, when the keyring is chosen)
+    /// before the request is read from standard input, so that loading overlaps the wait for the request and the
+    /// rest of the start-up; then the service, for a short-lived command. An unusable CODEX_CREDENTIAL_BACKEND loads
+    /// nothing here and is reported by `makeService`.
+    func protocolRequest() throws(HelperError) -> (service: CredentialService, request: WireRequest) {
+        if let choice = try? backendChoice(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND")), choice != .file {
+            SecretServiceStore.preload()
+        }
+        let request = try SystemIO.readRequest()
+        return (try makeService(shortLived: true), request)
+    }
+
+    /// The stores for this invocation, over the real environment. `shortLived`: see
+    /// SecretServiceStore.Options.leaveLastConnectionToExit.
+    func makeBackends(environment variables: [String: String], shortLived: Bool = false) throws(HelperError) -> Backends {
         let traceVariable = (variables["CODEX_CREDENTIAL_TRACE"] ?? "").lowercased()
         if verbose || traceVariable == "1" || traceVariable == "true" {
             Trace.shared.enable(writingTo: FileDescriptorWriter(fd: 2))
@@ -118,17 +130,7 @@ struct CommonSettings: Equatable {
         for name in SystemIO.credentialVariables {
             if let value = variables[name] { Trace.shared.redact(String(decoding: TokenClassifier.trimmed(Array(value.utf8)), as: UTF8.self)) }
         }
-        let choice: BackendChoice
-        if let backend {
-            choice = backend
-        } else if let fromEnvironment = variables["CODEX_CREDENTIAL_BACKEND"], !fromEnvironment.isEmpty {
-            guard let parsed = BackendChoice(rawValue: fromEnvironment) else {
-                throw HelperError(.usage, "CODEX_CREDENTIAL_BACKEND must be auto, secret-service or file.")
-            }
-            choice = parsed
-        } else {
-            choice = .auto
-        }
+        let choice = try backendChoice(variables["CODEX_CREDENTIAL_BACKEND"])
         if choice != .file { SecretServiceStore.preload() }
         var mode = keyMode ?? .auto
         if keyMode == nil, let fromEnvironment = variables["CODEX_CREDENTIAL_KEY_MODE"], !fromEnvironment.isEmpty {
@@ -166,9 +168,9 @@ struct CommonSettings: Equatable {
     }
 
     /// The service for this invocation, over the real environment and the chosen store.
-    func makeService() throws(HelperError) -> CredentialService {
+    func makeService(shortLived: Bool = false) throws(HelperError) -> CredentialService {
         let environment = SystemIO.helperEnvironment()
-        let backends = try makeBackends(environment: environment.variables)
+        let backends = try makeBackends(environment: environment.variables, shortLived: shortLived)
         return CredentialService(store: backends.store, environment: environment)
     }
 

@@ -46,11 +46,8 @@ struct Get: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings, options: CredentialService.GetOptions) throws(HelperError) {
-        common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
-        let request = try SystemIO.readRequest()
-        var settings = common
-        settings.shortLived = true
-        try settings.makeService().get(request: request, codexHome: common.codexHome, options: options)
+        let (service, request) = try common.protocolRequest()
+        try service.get(request: request, codexHome: common.codexHome, options: options)
     }
 }
 
@@ -75,11 +72,8 @@ struct Store: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings) throws(HelperError) {
-        common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
-        let request = try SystemIO.readRequest()
-        var settings = common
-        settings.shortLived = true
-        try settings.makeService().store(request: request, codexHome: common.codexHome)
+        let (service, request) = try common.protocolRequest()
+        try service.store(request: request, codexHome: common.codexHome)
     }
 }
 
@@ -105,10 +99,7 @@ struct Erase: ParsableCommand {
 
     /// The command itself, shared with the fast path.
     static func perform(common: CommonSettings) throws(HelperError) {
-        common.preloadKeyringIfChosen(SystemIO.environmentValue("CODEX_CREDENTIAL_BACKEND"))
-        let request = try SystemIO.readRequest()
-        var settings = common
-        settings.shortLived = true
-        try settings.makeService().erase(request: request, codexHome: common.codexHome)
+        let (service, request) = try common.protocolRequest()
+        try service.erase(request: request, codexHome: common.codexHome)
     }
 }
