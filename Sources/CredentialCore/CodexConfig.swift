@@ -1,9 +1,5 @@
 import TOMLKit
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// What Codex's `config.toml` says about where it keeps credentials, read with a TOML parser (TOMLKit, over toml++):
 /// a key inside a table, a duplicate key and an invalid file are each reported for what they are.
 public struct CodexConfig: Equatable, Sendable {
@@ -155,9 +151,9 @@ public struct CodexConfig: Equatable, Sendable {
         }
         let after = try setting(store, in: before ?? "")
         if let existing {
-            try writeAtomically(existing, to: path + ".bak", mode: 0o600)
+            try writeAtomically(existing, to: path + ".bak")
         }
-        try writeAtomically(Array(after.utf8), to: path, mode: 0o600)
+        try writeAtomically(Array(after.utf8), to: path)
         let effect = store == "auto" ? "the keyring first, else auth.json" : "the keyring"
         return existing == nil
             ? "Created \(path) with \(key) = \"\(store)\": Codex reads its credential from \(effect)."
@@ -165,17 +161,16 @@ public struct CodexConfig: Equatable, Sendable {
                 + "credential from \(effect)."
     }
 
-    private static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws(HelperError) {
-        let temporary = path + ".tmp-\(getpid())"
+    /// A 0600 temporary file beside `path`, written and fsynced (as the file store writes its files), renamed over it.
+    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws(HelperError) {
+        var temporary: String?
         do {
-            let fd = try Syscall.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
-            defer { Syscall.close(fd) }
-            try Syscall.fchmod(fd, mode)
-            try Syscall.writeAll(fd, bytes)
-            try Syscall.fsync(fd)
-            try Syscall.rename(temporary, path)
+            let file = try Syscall.makeTemporaryFile(prefix: path + ".tmp-")
+            try Syscall.fillTemporaryFile(file, with: bytes)
+            temporary = file.path
+            try Syscall.rename(file.path, path)
         } catch {
-            _ = try? Syscall.unlink(temporary)
+            if let temporary { _ = try? Syscall.unlink(temporary) }
             throw HelperError(.ioError, "Cannot write \(quoted(path)): \(error).")
         }
     }

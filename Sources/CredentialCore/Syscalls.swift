@@ -83,6 +83,22 @@ public enum Syscall {
         return (fd, path)
     }
 
+    /// Finishes a file made by `makeTemporaryFile`: mode 0600, `bytes` written and fsynced, the descriptor closed.
+    /// When any of that fails the file is removed again and the error thrown.
+    public static func fillTemporaryFile(_ file: (fd: Int32, path: String), with bytes: some Collection<UInt8>)
+        throws(Errno)
+    {
+        do {
+            defer { close(file.fd) }
+            try fchmod(file.fd, 0o600)
+            try writeAll(file.fd, bytes)
+            try fsync(file.fd)
+        } catch {
+            _ = try? unlink(file.path)
+            throw error
+        }
+    }
+
     /// The names in a directory (without "." and ".."); empty when it cannot be read.
     public static func directoryEntries(_ path: String) -> [String] {
         guard let directory = opendir(path) else { return [] }

@@ -501,12 +501,8 @@ public final class EncryptedFileStore: CredentialStore {
             throw HelperError(.ioError, "Cannot create a temporary file for \(purpose): \(error).")
         }
         do {
-            defer { Syscall.close(temporary.fd) }
-            try Syscall.fchmod(temporary.fd, 0o600)
-            try Syscall.writeAll(temporary.fd, bytes)
-            try Syscall.fsync(temporary.fd)
+            try Syscall.fillTemporaryFile(temporary, with: bytes)
         } catch {
-            _ = try? Syscall.unlink(temporary.path)
             throw HelperError(.ioError, "Cannot write \(purpose): \(error). Nothing was changed.")
         }
         return temporary.path
