@@ -89,6 +89,14 @@ public enum TokenClassifier {
     }
 
     /// Surrounding whitespace (space, tab, CR, LF, VT, FF) removed, as Codex trims stdin.
+    /// Whether `text` has the shape of a credential of a kind this helper handles (a personal access token
+    /// `at-…`, an API key `sk-…`, a JWT or JWE `eyJ….…`), for keeping one given in the wrong place (the command
+    /// line) out of messages. A shape, not a check: `classify` decides what is stored.
+    public static func looksLikeCredential(_ text: String) -> Bool {
+        guard text.utf8.count >= 8 else { return false }
+        return text.hasPrefix("at-") || text.hasPrefix("sk-") || (text.hasPrefix("eyJ") && text.contains("."))
+    }
+
     public static func trimmed(_ raw: some Collection<UInt8>) -> ArraySlice<UInt8> {
         let bytes = ArraySlice(raw)
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }

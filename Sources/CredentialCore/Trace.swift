@@ -42,15 +42,28 @@ public final class Trace: @unchecked Sendable {
         pthread_mutex_unlock(&lock)
     }
 
+    /// `text` with every registered secret replaced by `<redacted>`: for trace lines, and for any other message
+    /// built from input the helper does not control (an argument parser's error repeats the arguments).
+    public func redacted(_ text: String) -> String {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return redactedLocked(text)
+    }
+
+    private func redactedLocked(_ text: String) -> String {
+        var text = text
+        for secret in secrets where text.contains(secret) {
+            text = text.split(separator: secret, omittingEmptySubsequences: false).joined(separator: "<redacted>")
+        }
+        return text
+    }
+
     /// Writes one line, when tracing is on. The message is only built when it is.
     public func log(_ message: @autoclosure () -> String) {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         guard let sink else { return }
-        var text = message()
-        for secret in secrets where text.contains(secret) {
-            text = text.split(separator: secret, omittingEmptySubsequences: false).joined(separator: "<redacted>")
-        }
+        let text = redactedLocked(message())
         let elapsed = Double(Trace.monotonicMicroseconds() - start) / 1000
         let rounded = (elapsed * 10).rounded() / 10
         sink.write(Array("codex-credential-helper[trace] +\(rounded)ms \(text)\n".utf8))

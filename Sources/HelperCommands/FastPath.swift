@@ -117,13 +117,21 @@ public enum HelperMain {
     /// Everything else, through the argument parser, with one style for every error: the program's name first, as
     /// for the errors the commands report themselves (the parser alone would write "Error:" for usage errors).
     public static func runArgumentParser() -> Int32 {
+        let arguments = CommandLine.arguments.dropFirst()
+        for argument in arguments where TokenClassifier.looksLikeCredential(argument) { Trace.shared.redact(argument) }
         do {
             var command = try CodexCredentialHelper.parseAsRoot()
             try command.run()
             return 0
         } catch {
             let code = CodexCredentialHelper.exitCode(for: error).rawValue
-            let message = CodexCredentialHelper.fullMessage(for: error)
+            // The parser's message repeats the arguments it refuses; a credential among them (`login at-…`) is
+            // not repeated into logs.
+            var message = Trace.shared.redacted(CodexCredentialHelper.fullMessage(for: error))
+            if code != 0, arguments.contains(where: TokenClassifier.looksLikeCredential) {
+                message += "\nA credential never goes on the command line (other processes can read it there): pass it "
+                    + "on standard input, e.g. `printenv CODEX_ACCESS_TOKEN | codex-credential-helper login --with-access-token`."
+            }
             if code == 0 {
                 if !message.isEmpty { FileDescriptorWriter(fd: 1).write(Array((message + "\n").utf8)) }
             } else if !message.isEmpty {
@@ -140,7 +148,8 @@ public enum HelperMain {
         guard arguments.first == "help", arguments.count >= 2, !arguments[1].hasPrefix("-") else { return nil }
         let topics = CodexCredentialHelper.configuration.subcommands.map { $0.configuration.commandName ?? "" } + ["help"]
         guard !topics.contains(arguments[1]) else { return nil }
-        let message = "codex-credential-helper: Unknown help topic '\(arguments[1].escapingControlCharacters)'; the commands are: "
+        let topic = TokenClassifier.looksLikeCredential(arguments[1]) ? "<redacted>" : arguments[1].escapingControlCharacters
+        let message = "codex-credential-helper: Unknown help topic '\(topic)'; the commands are: "
             + topics.joined(separator: ", ") + ".\n"
         FileDescriptorWriter(fd: 2).write(Array(message.utf8))
         return HelperError.Code.usage.exitStatus

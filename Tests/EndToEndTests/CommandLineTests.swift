@@ -34,6 +34,22 @@ struct CommandLineTests {
         #expect(!result.err.isEmpty)
     }
 
+    /// A credential put on the command line by mistake is refused as a usage error (64), and the error does not
+    /// repeat it (the argument parser's message would): it says where a credential goes instead.
+    @Test(arguments: [
+        ["login", "TOKEN"], ["login", "--with-access-token", "TOKEN"], ["get", "--format", "TOKEN"], ["help", "TOKEN"],
+        ["store", "--codex-home", "/nonexistent", "TOKEN"],
+    ])
+    func aCredentialOnTheCommandLineIsNotRepeated(_ arguments: [String]) throws {
+        let sandbox = try KeyringSandbox(.none)
+        for token in [TestTokens.personal(), "sk-proj-" + String(repeating: "k", count: 40)] {
+            let result = try helper(arguments.map { $0 == "TOKEN" ? token : $0 }, in: sandbox)
+            #expect(result.status == 64, "\(result)")
+            #expect(!result.err.contains(token) && !result.out.contains(token), "\(result)")
+            #expect(result.err.contains("<redacted>"), "\(result)")
+        }
+    }
+
     @Test func terminalPromptHidesTheTokenAndRestoresTheTerminal() throws {
         let sandbox = try KeyringSandbox()
         let home = try sandbox.makeCodexHome()
