@@ -12,6 +12,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SWIFT ?= swift
+SWIFTC ?= swiftc
 DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool keyutils groff-base dbus \
 	dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi dpkg-dev lintian man-db bash-completion
 # TOMLKit imports Foundation for Data and Date (both in FoundationEssentials, which the binary links anyway), and so
@@ -106,9 +107,14 @@ bench: release
 	@mkdir -p .build/bench && cp $(GIT_LIBSECRET_SRC)/git-credential-libsecret.c .build/bench/ && \
 	    cc -O2 -o .build/bench/git-credential-libsecret .build/bench/git-credential-libsecret.c \
 	    $$(pkg-config --cflags --libs libsecret-1 glib-2.0) && \
-	    cc -O2 -o .build/bench/peak-rss contrib/scripts/peak-rss.c
+	    cc -O2 -o .build/bench/peak-rss contrib/scripts/peak-rss.c && \
+	    cc -O2 -o .build/bench/floor-lookup-c contrib/scripts/floor-lookup.c $$(pkg-config --cflags --libs libsecret-1) && \
+	    $(SWIFTC) -O -static-stdlib -import-objc-header contrib/scripts/floor-lookup.h \
+	    $$(pkg-config --cflags-only-I libsecret-1 | sed 's/-I/-Xcc -I/g') -o .build/bench/floor-lookup-swift \
+	    contrib/scripts/floor-lookup.swift $$(pkg-config --libs libsecret-1)
 	$(WITH_KEYRING) /usr/bin/python3 contrib/scripts/bench.py "$(RELEASE_BIN)" "$(CURDIR)/.build/bench/git-credential-libsecret" \
-	    "$(CURDIR)/.build/bench/peak-rss" --runs $(BENCH_RUNS) $(BENCH_ARGS)
+	    "$(CURDIR)/.build/bench/peak-rss" --runs $(BENCH_RUNS) \
+	    --floor "$(CURDIR)/.build/bench/floor-lookup-c" "$(CURDIR)/.build/bench/floor-lookup-swift" $(BENCH_ARGS)
 
 # The whole test suite under AddressSanitizer and under ThreadSanitizer, each in a build directory of its own.
 sanitize: deps

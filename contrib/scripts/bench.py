@@ -2,7 +2,8 @@
 """Side-by-side benchmark of codex-credential-helper against secret-tool, git-credential-libsecret and
 docker-credential-secretservice, in one private D-Bus session with gnome-keyring (run it through `make bench`).
 
-  bench.py HELPER GIT_CREDENTIAL_LIBSECRET PEAK_RSS [--runs N] [--variant NAME=PATH[,ARG...] ...]
+  bench.py HELPER GIT_CREDENTIAL_LIBSECRET PEAK_RSS [--runs N] [--floor C_PROGRAM SWIFT_PROGRAM]
+           [--variant NAME=PATH[,ARG...] ...]
 
 Every tool runs the same number of times, interleaved (one run of each in turn, so that drift in the machine's load
 touches all alike). Reported: median and min-max wall time, median peak RSS of 5 further runs through the peak-rss
@@ -10,6 +11,10 @@ launcher (ru_maxrss of a child of a small C program), and each median's ratio to
 run. The helper's keyring and file gets are timed a second time from a copy of the binary: how far apart the two
 copies come out is the run's noise floor, printed at the end. Nothing here is a pass/fail test; the targets are
 printed beside the figures for the reader.
+
+--floor: the smallest libsecret client, the same lookup as `secret-tool lookup` in a C program and in a statically
+linked Swift program (contrib/scripts/floor-lookup.*), timed in the same rounds: what a Swift program pays for being
+one, before any code of its own runs, which bounds how close to the C tools any Swift client can come.
 """
 import os
 import random
@@ -106,6 +111,7 @@ def main():
     # the same keyring and file gets in the same interleaved runs: what one start-up device buys.
     variants = [a.split("=", 1) for i, a in enumerate(sys.argv) if i > 0 and sys.argv[i - 1] == "--variant"]
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 30
+    floor = sys.argv[sys.argv.index("--floor") + 1:sys.argv.index("--floor") + 3] if "--floor" in sys.argv else []
     scratch = tempfile.mkdtemp(prefix="cch-bench-")
     home = os.path.join(scratch, "codex-home")
     file_home = os.path.join(scratch, "codex-home-file")
@@ -175,6 +181,10 @@ def main():
         cases.append(Case("variant", f"get (file, key file) [{name}]",
                           [path, "get", "--format", "token", "--backend", "file"] + extra,
                           env=helper_env(file_home), check=has_token))
+    if floor:
+        for language, path in zip(("C", "Swift"), floor):
+            cases.append(Case("floor", f"smallest {language} libsecret lookup", [path, "Codex Auth", account.decode()],
+                              env=env, check=has_token))
     if DOCKER:
         cases.insert(3, Case("get", "docker-credential-secretservice get", [DOCKER, "get"], b"https://bench.example", env, has_token))
         cases.append(Case("store", "docker-credential-secretservice store", [DOCKER, "store"],
@@ -260,6 +270,16 @@ def main():
     ]
     for label, value, limit in targets:
         print(f"  {'met ' if value <= limit else 'MISSED'} {label:60} {value:.2f}")
+    if floor:
+        c_floor, swift_floor = (next(c for c in cases if c.name == f"smallest {language} libsecret lookup")
+                                for language in ("C", "Swift"))
+        swift_time, swift_rss = statistics.median(swift_floor.times), statistics.median(swift_floor.rss)
+        print(f"\nFloor: the smallest static Swift program making secret-tool's lookup ran "
+              f"{swift_time / statistics.median(c_floor.times):.2f} x the same program in C and "
+              f"{swift_time / base:.2f} x secret-tool lookup, and peaked at "
+              f"{swift_rss / statistics.median(c_floor.rss):.2f} x the C program's RSS and {swift_rss / base_rss:.2f} x "
+              f"secret-tool's; the helper's keyring get ran {statistics.median(helper_get.times) / swift_time:.2f} x "
+              f"that Swift program's time at {statistics.median(helper_get.rss) / swift_rss:.2f} x its RSS.")
     same = next(c for c in cases if c.name == f"get (keyring) [{CONTROL}]")
     print(f"\nNoise: the same build from a second copy ran the keyring get in "
           f"{statistics.median(same.times) / statistics.median(helper_get.times):.3f} x the first copy's time.")
