@@ -88,7 +88,6 @@ public enum TokenClassifier {
         return classified
     }
 
-    /// Surrounding whitespace (space, tab, CR, LF, VT, FF) removed, as Codex trims stdin.
     /// Whether `text` has the shape of a credential of a kind this helper handles (a personal access token
     /// `at-…`, an API key `sk-…`, a JWT or JWE `eyJ….…`), for keeping one given in the wrong place (the command
     /// line) out of messages. A shape, not a check: `classify` decides what is stored.
@@ -97,6 +96,7 @@ public enum TokenClassifier {
         return text.hasPrefix("at-") || text.hasPrefix("sk-") || (text.hasPrefix("eyJ") && text.contains("."))
     }
 
+    /// Surrounding whitespace (space, tab, CR, LF, VT, FF) removed, as Codex trims stdin.
     public static func trimmed(_ raw: some Collection<UInt8>) -> ArraySlice<UInt8> {
         let bytes = ArraySlice(raw)
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
