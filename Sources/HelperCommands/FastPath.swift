@@ -117,8 +117,8 @@ public enum HelperMain {
     /// Everything else, through the argument parser, with one style for every error: the program's name first, as
     /// for the errors the commands report themselves (the parser alone would write "Error:" for usage errors).
     public static func runArgumentParser() -> Int32 {
-        let arguments = CommandLine.arguments.dropFirst()
-        for argument in arguments where TokenClassifier.looksLikeCredential(argument) { Trace.shared.redact(argument) }
+        let credentials = CommandLine.arguments.dropFirst().filter(TokenClassifier.looksLikeCredential)
+        for credential in credentials { Trace.shared.redact(credential) }
         do {
             var command = try CodexCredentialHelper.parseAsRoot()
             try command.run()
@@ -128,7 +128,7 @@ public enum HelperMain {
             // The parser's message repeats the arguments it refuses; a credential among them (`login at-…`) is
             // not repeated into logs.
             var message = Trace.shared.redacted(CodexCredentialHelper.fullMessage(for: error))
-            if code != 0, arguments.contains(where: TokenClassifier.looksLikeCredential) {
+            if code != 0, !credentials.isEmpty {
                 message += "\nA credential never goes on the command line (other processes can read it there): pass it "
                     + "on standard input, e.g. `printenv CODEX_ACCESS_TOKEN | codex-credential-helper login --with-access-token`."
             }
