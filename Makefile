@@ -40,6 +40,9 @@ BENCH_RUNS ?= 60
 # Extra bench.py arguments, e.g. BENCH_ARGS="--variant name=/path/to/another/build" (timed in the same runs).
 BENCH_ARGS ?=
 GIT_LIBSECRET_SRC = /usr/share/doc/git/contrib/credential/libsecret
+# The Swift floor is linked as the helper is (Package.swift): lld, no exported symbols, libstdc++'s static archive
+# in place of the shared library. Without the last it loads and relocates libstdc++.so.6 (0.8 MiB more at its peak).
+FLOOR_LINK = -use-ld=lld -Xlinker --no-export-dynamic -L$(CURDIR)/contrib/linker/static-libstdc++
 
 .PHONY: all deps build release test demo install uninstall clean contrib check-contrib fuzz sanitize bench deb dist \
 	package-test
@@ -109,7 +112,7 @@ bench: release
 	    $$(pkg-config --cflags --libs libsecret-1 glib-2.0) && \
 	    cc -O2 -o .build/bench/peak-rss contrib/scripts/peak-rss.c && \
 	    cc -O2 -o .build/bench/floor-lookup-c contrib/scripts/floor-lookup.c $$(pkg-config --cflags --libs libsecret-1) && \
-	    $(SWIFTC) -O -static-stdlib -import-objc-header contrib/scripts/floor-lookup.h \
+	    $(SWIFTC) -O -static-stdlib $(FLOOR_LINK) -import-objc-header contrib/scripts/floor-lookup.h \
 	    $$(pkg-config --cflags-only-I libsecret-1 | sed 's/-I/-Xcc -I/g') -o .build/bench/floor-lookup-swift \
 	    contrib/scripts/floor-lookup.swift $$(pkg-config --libs libsecret-1)
 	$(WITH_KEYRING) /usr/bin/python3 contrib/scripts/bench.py "$(RELEASE_BIN)" "$(CURDIR)/.build/bench/git-credential-libsecret" \

@@ -13,8 +13,9 @@ copies come out is the run's noise floor, printed at the end. Nothing here is a 
 printed beside the figures for the reader.
 
 --floor: the smallest libsecret client, the same lookup as `secret-tool lookup` in a C program and in a statically
-linked Swift program (contrib/scripts/floor-lookup.*), timed in the same rounds: what a Swift program pays for being
-one, before any code of its own runs, which bounds how close to the C tools any Swift client can come.
+linked Swift program (contrib/scripts/floor-lookup.*, the Swift one linked as the helper is: FLOOR_LINK in the
+Makefile), timed in the same rounds: what a Swift program pays for being one, before any code of its own runs, which
+bounds how close to the C tools any Swift client can come; the helper's distance from it is what its own binary costs.
 """
 import os
 import random

@@ -1,7 +1,8 @@
 /* For `make bench`: the smallest libsecret client that reads the helper's keyring item, the same lookup in a C
- * program (floor-lookup.c) and in a statically linked Swift program (floor-lookup.swift, which imports this header),
- * so that the benchmark can show what any Swift program pays before it does anything of its own: the Swift
- * runtime's start-up and memory, against C's, for the same libsecret call.
+ * program (floor-lookup.c) and in a statically linked Swift program (floor-lookup.swift, which imports this header;
+ * `make bench` links it as the helper is linked, FLOOR_LINK in the Makefile), so that the benchmark can show what
+ * any Swift program pays before it does anything of its own: the Swift runtime's start-up and memory, against C's,
+ * for the same libsecret call.
  *
  *   floor-lookup SERVICE USERNAME    prints the secret of the item with those attributes, or exits 1 */
 #include <libsecret/secret.h>
