@@ -111,13 +111,13 @@ bench: release
 	    cc -O2 -o .build/bench/git-credential-libsecret .build/bench/git-credential-libsecret.c \
 	    $$(pkg-config --cflags --libs libsecret-1 glib-2.0) && \
 	    cc -O2 -o .build/bench/peak-rss contrib/scripts/peak-rss.c && \
-	    cc -O2 -o .build/bench/floor-lookup-c contrib/scripts/floor-lookup.c $$(pkg-config --cflags --libs libsecret-1) && \
-	    $(SWIFTC) -O -static-stdlib $(FLOOR_LINK) -import-objc-header contrib/scripts/floor-lookup.h \
-	    $$(pkg-config --cflags-only-I libsecret-1 | sed 's/-I/-Xcc -I/g') -o .build/bench/floor-lookup-swift \
-	    contrib/scripts/floor-lookup.swift $$(pkg-config --libs libsecret-1)
+	    cc -O2 -o .build/bench/floor-client-c contrib/scripts/floor-client.c $$(pkg-config --cflags --libs libsecret-1) && \
+	    $(SWIFTC) -O -static-stdlib $(FLOOR_LINK) -import-objc-header contrib/scripts/floor-client.h \
+	    $$(pkg-config --cflags-only-I libsecret-1 | sed 's/-I/-Xcc -I/g') -o .build/bench/floor-client-swift \
+	    contrib/scripts/floor-client.swift $$(pkg-config --libs libsecret-1)
 	$(WITH_KEYRING) /usr/bin/python3 contrib/scripts/bench.py "$(RELEASE_BIN)" "$(CURDIR)/.build/bench/git-credential-libsecret" \
 	    "$(CURDIR)/.build/bench/peak-rss" --runs $(BENCH_RUNS) \
-	    --floor "$(CURDIR)/.build/bench/floor-lookup-c" "$(CURDIR)/.build/bench/floor-lookup-swift" $(BENCH_ARGS)
+	    --floor "$(CURDIR)/.build/bench/floor-client-c" "$(CURDIR)/.build/bench/floor-client-swift" $(BENCH_ARGS)
 
 # The whole test suite under AddressSanitizer and under ThreadSanitizer, each in a build directory of its own.
 sanitize: deps

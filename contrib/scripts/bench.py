@@ -12,10 +12,11 @@ run. The helper's keyring and file gets are timed a second time from a copy of t
 copies come out is the run's noise floor, printed at the end. Nothing here is a pass/fail test; the targets are
 printed beside the figures for the reader.
 
---floor: the smallest libsecret client, the same lookup as `secret-tool lookup` in a C program and in a statically
-linked Swift program (contrib/scripts/floor-lookup.*, the Swift one linked as the helper is: FLOOR_LINK in the
-Makefile), timed in the same rounds: what a Swift program pays for being one, before any code of its own runs, which
-bounds how close to the C tools any Swift client can come; the helper's distance from it is what its own binary costs.
+--floor: the smallest libsecret client, in a C program and in a statically linked Swift program
+(contrib/scripts/floor-client.*, the Swift one linked as the helper is: FLOOR_LINK in the Makefile), each making one
+call of libsecret's simple API for a lookup (secret-tool lookup's), a store and a clear (git's helper's), timed in the
+same rounds: what a Swift program pays for being one, before any code of its own runs, which bounds how close to the C
+tools any Swift client can come; the helper's distance from it is what its own binary and its own work cost.
 """
 import os
 import random
@@ -184,8 +185,11 @@ def main():
                           env=helper_env(file_home), check=has_token))
     if floor:
         for language, path in zip(("C", "Swift"), floor):
-            cases.append(Case("floor", f"smallest {language} libsecret lookup", [path, "Codex Auth", account.decode()],
-                              env=env, check=has_token))
+            cases.append(Case("floor", f"smallest {language} libsecret lookup",
+                              [path, "lookup", "Codex Auth", account.decode()], env=env, check=has_token))
+            # An item of its own (not the helper's, of which Codex must find exactly one), erased below.
+            cases.append(Case("floor", f"smallest {language} libsecret store",
+                              [path, "store", f"bench-floor-{language}", "a"], token, env))
     if DOCKER:
         cases.insert(3, Case("get", "docker-credential-secretservice get", [DOCKER, "get"], b"https://bench.example", env, has_token))
         cases.append(Case("store", "docker-credential-secretservice store", [DOCKER, "store"],
@@ -210,6 +214,9 @@ def main():
         ("secret-tool clear", [SECRET_TOOL, "clear", "service", "bench", "account", "a"], b"", env,
          [SECRET_TOOL, "store", "--label=bench", "service", "bench", "account", "a"], token),
     ]
+    for language, path in zip(("C", "Swift"), floor):
+        erase_cases.append((f"smallest {language} libsecret clear", [path, "clear", f"bench-floor-{language}", "a"], b"",
+                            env, [path, "store", f"bench-floor-{language}", "a"], token))
     erase_results = {name: Case("erase", name, argv, stdin, e) for name, argv, stdin, e, _, _ in erase_cases}
     for round in range(runs + 5):
         for name, argv, stdin, e, restore, restore_in in erase_cases:
@@ -281,6 +288,14 @@ def main():
               f"{swift_rss / statistics.median(c_floor.rss):.2f} x the C program's RSS and {swift_rss / base_rss:.2f} x "
               f"secret-tool's; the helper's keyring get ran {statistics.median(helper_get.times) / swift_time:.2f} x "
               f"that Swift program's time at {statistics.median(helper_get.rss) / swift_rss:.2f} x its RSS.")
+        median = lambda name: statistics.median(next(c for c in cases + list(erase_results.values()) if c.name == name).times)
+        helper_store = median("codex-credential-helper store (keyring)")
+        helper_erase = median("codex-credential-helper erase (keyring)")
+        for verb, git_time, helper_time in (("store", git_store, helper_store), ("clear", git_erase, helper_erase)):
+            c_time, swift_time = median(f"smallest C libsecret {verb}"), median(f"smallest Swift libsecret {verb}")
+            print(f"       its {verb} (git's helper's call) ran {swift_time / c_time:.2f} x the C program's and "
+                  f"{swift_time / git_time:.2f} x git-credential-libsecret {'store' if verb == 'store' else 'erase'}; "
+                  f"the helper's {'store' if verb == 'store' else 'erase'} ran {helper_time / swift_time:.2f} x it.")
     same = next(c for c in cases if c.name == f"get (keyring) [{CONTROL}]")
     print(f"\nNoise: the same build from a second copy ran the keyring get in "
           f"{statistics.median(same.times) / statistics.median(helper_get.times):.3f} x the first copy's time.")
