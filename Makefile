@@ -14,7 +14,7 @@ BINDIR ?= $(PREFIX)/bin
 SWIFT ?= swift
 SWIFTC ?= swiftc
 DEB_PACKAGES = pkg-config libsecret-1-dev libglib2.0-dev gnome-keyring keepassxc xvfb xdotool keyutils groff-base dbus \
-	dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi dpkg-dev lintian man-db bash-completion
+	dbus-daemon dbus-bin libsecret-tools python3-dbus python3-gi python3-pip dpkg-dev lintian man-db bash-completion
 # TOMLKit imports Foundation for Data and Date (both in FoundationEssentials, which the binary links anyway), and so
 # names Foundation, CoreFoundation, ICU and FoundationInternationalization for the linker; one generic function that
 # Foundation also defines then pulls all four in (47 -> 96 MB; a keyring get 0.9 ms and 4.5 MiB more, see README).
@@ -67,10 +67,13 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
+# The compatibility tests run the real Codex CLI (RealCodexTests.swift), fetched from PyPI by contrib/scripts/fetch-codex
+# (SHA-256 pinned, kept under .build); a failed fetch fails the run.
 test: deps
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory check-contrib
-	$(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest
+	codex=$$(contrib/scripts/fetch-codex .build) && \
+	    CODEX_REAL_BIN="$(CURDIR)/$$codex" $(WITH_KEYRING) $(SWIFT) test --skip-build --disable-xctest
 	$(MAKE) --no-print-directory package-test
 
 # The Debian package and the release tarball (contrib/scripts/package), built around the release binary.
