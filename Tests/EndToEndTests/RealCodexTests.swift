@@ -33,6 +33,19 @@ func randomAPIKey() -> String {
         .map(String.init).joined()
 }
 
+/// An agent-identity JWT with every claim Codex 0.163.0 decodes (its AgentIdentityJwtClaims; one missing and Codex
+/// reports "agent identity JWT payload is not valid JSON"), and a key id in its header. Not signed: Codex then asks
+/// the network for the workspace's keys, which the proxy refuses.
+func codexShapedAgentIdentity() -> String {
+    let expiry = Int(Date().timeIntervalSince1970) + 86_400
+    return TestTokens.jwt(
+        claims: #"{"iss":"https://chatgpt.com/codex-backend/agent-identity","aud":"codex","exp":\#(expiry),"#
+            + #""iat":1700000000,"agent_runtime_id":"runtime-1","agent_private_key":"AAAA","account_id":"acc-1","#
+            + #""chatgpt_user_id":"user-1","email":"ci@example.invalid","plan_type":"enterprise","#
+            + #""chatgpt_account_is_fedramp":false}"#,
+        header: #"{"alg":"EdDSA","typ":"JWT","kid":"key-1"}"#)
+}
+
 @Suite("Compatibility with the real Codex CLI 0.163.0, against a real gnome-keyring and a real KeePassXC",
        .enabled(if: RealCodex.available, "CODEX_REAL_BIN is not set: `make test` fetches Codex and sets it"))
 struct RealCodexTests {
@@ -66,6 +79,14 @@ struct RealCodexTests {
         let status = try codex(["login", "status"], in: sandbox, home: home)
         #expect((status.out + status.err).contains("personal access token"), "\(status)")
         #expect(!(status.out + status.err).contains("Not logged in"), "\(status)")
+
+        // An agent identity: Codex reads the record and goes on to verify the JWT against the workspace's keys.
+        let identity = codexShapedAgentIdentity()
+        let agent = try helper(["login", "--with-access-token"], in: sandbox, stdin: .text(identity), environment: env)
+        try #require(agent.status == 0, "\(agent)")
+        let agentStatus = try codex(["login", "status"], in: sandbox, home: home)
+        #expect((agentStatus.out + agentStatus.err).contains("failed to request agent identity JWKS"), "\(agentStatus)")
+        #expect(try sandbox.codexItems().count == 1)
 
         let logout = try codex(["logout"], in: sandbox, home: home)
         #expect(logout.status == 0, "\(logout)")
