@@ -146,7 +146,7 @@ public final class CredentialService {
                 "Note: its expiry is not known (at- tokens do not carry one); record it with --expires-in (e.g. 30d) "
                     + "or --expires-at, so that status and get can warn before it stops working.")
         }
-        try removePlaintextAuthJSON(home, announce: true)
+        try removePlaintextAuthJSON(home, savedTo: outcome.backend)
         if accessTokenVariableIsSet {
             errors.line(
                 "Warning: CODEX_ACCESS_TOKEN is set in this environment, and Codex uses it ahead of any stored login, "
@@ -206,7 +206,7 @@ public final class CredentialService {
             }
         }
         // Even when a store failed, a plaintext copy is not left behind.
-        if try removePlaintextAuthJSON(home, announce: true) { removedAny = true }
+        if try removePlaintextAuthJSON(home, savedTo: nil) { removedAny = true }
         if accessTokenVariableIsSet {
             errors.line(
                 "Note: CODEX_ACCESS_TOKEN is still set in this environment, and Codex uses it; unset it too "
@@ -452,7 +452,7 @@ public final class CredentialService {
             environment.errors.line("Warning: \(fallbackReason), so the credential was stored in \(outcome.location) instead.")
         }
         for warning in outcome.warnings { environment.errors.line("Warning: \(warning)") }
-        try removePlaintextAuthJSON(home, announce: true)
+        try removePlaintextAuthJSON(home, savedTo: outcome.backend)
     }
 
     /// Erases the credential for the request's Codex home. An empty request is refused: it is too easy to
@@ -583,9 +583,11 @@ public final class CredentialService {
                 + "token to print; use --format codex-json.")
     }
 
-    /// Removes `$CODEX_HOME/auth.json`, as Codex does after a keyring save. Returns whether it existed.
+    /// Removes `$CODEX_HOME/auth.json`, Codex's unencrypted copy, as Codex does after a keyring save, and says so: after
+    /// a save, where the credential is now (`savedTo`, the backend the save used); after a logout, nothing more.
+    /// Returns whether it existed.
     @discardableResult
-    func removePlaintextAuthJSON(_ home: CodexHome, announce: Bool) throws(HelperError) -> Bool {
+    func removePlaintextAuthJSON(_ home: CodexHome, savedTo backend: String?) throws(HelperError) -> Bool {
         do {
             try Syscall.unlink(home.authJSONPath)
         } catch {
@@ -593,7 +595,13 @@ public final class CredentialService {
             throw HelperError(
                 .ioError, "Could not remove the plaintext \(home.authJSONPath): \(error). Remove it by hand; it holds a credential.")
         }
-        if announce {
+        switch backend {
+        case nil:
+            environment.errors.line("Removed Codex's plaintext copy, \(home.authJSONPath).")
+        case "file":
+            environment.errors.line(
+                "Removed the plaintext \(home.authJSONPath): the credential is in the encrypted file now.")
+        default:
             environment.errors.line("Removed the plaintext \(home.authJSONPath) (Codex reads the keyring item instead).")
         }
         return true

@@ -14,7 +14,8 @@ struct Status: ParsableCommand {
         discussion: """
             Never prints a secret. Reports the session bus, the Secret Service provider and its default \
             collection (locked, volatile), the encrypted file and its key mode, the stored credential (kind, \
-            expiry, backend), and what $CODEX_HOME/config.toml makes Codex read. With --check, writes, reads and \
+            expiry, backend), a plaintext $CODEX_HOME/auth.json that Codex wrote (what it holds), and what \
+            $CODEX_HOME/config.toml makes Codex read. With --check, writes, reads and \
             erases a throwaway credential in the chosen backend and reports each step. Exits 0 when the chosen \
             backend works and holds a usable credential (with --check: when the check passes); otherwise with the \
             backend's failure status, 67 when the credential has expired, or 1 when none is stored.
@@ -141,6 +142,17 @@ struct StatusReport {
                 + "stored last, Codex itself reads only the keyring's. Log in again to make them one.")
         }
 
+        // Codex's own unencrypted copy, which Codex reads when config.toml leaves it on its file store.
+        if let copy = plaintextCopy() {
+            if let decoded = copy.decoded {
+                row("Plaintext", "\(home.authJSONPath): Codex's own unencrypted copy of the \(decoded.kind.displayName), "
+                    + "readable by any program running as you; `login` with the same credential stores it encrypted "
+                    + "and removes the file, `logout` removes it")
+            } else {
+                row("Plaintext", "\(home.authJSONPath): present, \(copy.problem ?? "not a Codex auth record"); `logout` removes it")
+            }
+        }
+
         // A CODEX_ACCESS_TOKEN in the environment wins over any stored login in Codex.
         if let raw = environment.variables["CODEX_ACCESS_TOKEN"] {
             let fromEnvironment = String(decoding: TokenClassifier.trimmed(Array(raw.utf8)), as: UTF8.self)
@@ -177,6 +189,29 @@ struct StatusReport {
         }
         // With --check, the check decides.
         if !check { try exitStatus(readings) }
+    }
+
+    /// Codex's own unencrypted `$CODEX_HOME/auth.json`, as status reports it: what it holds, never the secret.
+    struct PlaintextCopy {
+        var decoded: AuthRecord.Decoded?
+        var problem: String?
+        var fingerprint: String?
+    }
+
+    /// nil when there is no auth.json.
+    private func plaintextCopy() -> PlaintextCopy? {
+        let bytes: [UInt8]
+        do {
+            guard let read = try Syscall.readFile(home.authJSONPath, limit: 1 << 20) else { return nil }
+            bytes = read
+        } catch {
+            return PlaintextCopy(problem: "not readable (\(error))")
+        }
+        guard let decoded = try? AuthRecord.decode(bytes) else {
+            return PlaintextCopy(problem: "not a Codex auth record")
+        }
+        return PlaintextCopy(
+            decoded: decoded, fingerprint: CredentialMetadata.fingerprint(token: decoded.token, record: bytes))
     }
 
     /// What one store holds, as status reports it.
@@ -300,6 +335,12 @@ struct StatusReport {
             ("config_toml", .string(home.configTOMLPath)),
             ("cli_auth_credentials_store", config?.credentialsStore.map(JSONValue.string) ?? .null),
             ("reads", .string(variable.isEmpty ? (config?.readsKeyring == true ? "keyring" : "auth.json") : "environment")),
+            ("plaintext_auth_json", plaintextCopy().map { copy in .object([
+                ("path", .string(home.authJSONPath)),
+                ("kind", copy.decoded.map { .string($0.kind.rawValue) } ?? .null),
+                ("fingerprint", copy.fingerprint.map(JSONValue.string) ?? .null),
+                ("problem", copy.problem.map(JSONValue.string) ?? .null),
+            ]) } ?? .null),
         ])
         let report: JSONValue = .object([
             ("codex_home", .string(home.path)), ("account", .string(home.account)),

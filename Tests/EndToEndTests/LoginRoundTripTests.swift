@@ -171,8 +171,21 @@ struct LoginRoundTripTests {
         try "cli_auth_credentials_store = \"keyring\"\n".write(toFile: home + "/config.toml", atomically: true, encoding: .utf8)
         let login = try helper(["login", "--with-access-token", "--codex-home", home], in: sandbox, stdin: .text(TestTokens.personal()))
         #expect(login.status == 0)
-        #expect(login.err.contains("Removed the plaintext \(home)/auth.json"))
+        #expect(login.err.contains("Removed the plaintext \(home)/auth.json (Codex reads the keyring item instead)."))
         #expect(!login.err.contains("will not read the keyring"))
+        #expect(!FileManager.default.fileExists(atPath: home + "/auth.json"))
+    }
+
+    @Test func plaintextAuthJSONIsRemovedAfterAFileStoreAndTheMessageSaysWhereTheCredentialIs() throws {
+        let sandbox = try KeyringSandbox(.none)
+        let home = try sandbox.makeCodexHome()
+        try #"{"OPENAI_API_KEY": "sk-plaintext"}"#.write(toFile: home + "/auth.json", atomically: true, encoding: .utf8)
+        let login = try helper(["login", "--with-access-token", "--backend", "file", "--codex-home", home], in: sandbox,
+                               stdin: .text(TestTokens.personal()))
+        #expect(login.status == 0, "\(login)")
+        #expect(login.err.contains("Removed the plaintext \(home)/auth.json: the credential is in the encrypted file now."),
+                "\(login.err)")
+        #expect(!login.err.contains("keyring item instead"), "no keyring item was written")
         #expect(!FileManager.default.fileExists(atPath: home + "/auth.json"))
     }
 
@@ -182,7 +195,8 @@ struct LoginRoundTripTests {
         try "{}".write(toFile: home + "/auth.json", atomically: true, encoding: .utf8)
         let logout = try helper(["logout", "--codex-home", home], in: sandbox)
         #expect(logout.status == 0)
-        #expect(logout.err.contains("Removed the plaintext"))
+        #expect(logout.err.contains("Removed Codex's plaintext copy, \(home)/auth.json."), "\(logout.err)")
+        #expect(!logout.err.contains("keyring item instead"), "the keyring held nothing: \(logout.err)")
         #expect(!FileManager.default.fileExists(atPath: home + "/auth.json"))
     }
 

@@ -288,6 +288,41 @@ struct StatusJSONTests {
         #expect((unchecked["environment"]?["credential"] as? [String: Any])?["fingerprint"] as? String
                 == credential["fingerprint"] as? String)
         #expect(!noBus.out.contains(token))
+        #expect(try #require(try JSONSerialization.jsonObject(with: status.stdout) as? [String: Any])["codex"]
+                .flatMap { ($0 as? [String: Any])?["plaintext_auth_json"] } is NSNull, "no auth.json: null")
+    }
+
+    /// Codex's own unencrypted auth.json is reported (what it holds, never the secret) until it is gone.
+    @Test func aPlaintextAuthJSONIsReportedInTextAndJSON() throws {
+        let sandbox = try KeyringSandbox()
+        let home = try sandbox.makeCodexHome()
+        let key = "sk-proj-" + TestTokens.personal().dropFirst(3)
+        // As Codex writes it: pretty-printed, two-space indentation, no trailing newline.
+        try "{\n  \"auth_mode\": \"apikey\",\n  \"OPENAI_API_KEY\": \"\(key)\"\n}"
+            .write(toFile: home + "/auth.json", atomically: true, encoding: .utf8)
+        let text = try helper(["status"], in: sandbox, environment: ["CODEX_HOME": home])
+        #expect(text.status == 1, "nothing in the helper's own stores: \(text)")
+        let line = try #require(text.out.split(separator: "\n").first { $0.hasPrefix("Plaintext") }, "\(text.out)")
+        #expect(line.contains("\(home)/auth.json: Codex's own unencrypted copy of the API key"), "\(line)")
+        #expect(!text.out.contains(key) && !text.err.contains(key))
+
+        let json = try helper(["status", "--json"], in: sandbox, environment: ["CODEX_HOME": home])
+        #expect(!json.out.contains(key))
+        let object = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any], "\(json)")
+        let copy = try #require((object["codex"] as? [String: Any])?["plaintext_auth_json"] as? [String: Any], "\(json.out)")
+        #expect(copy["path"] as? String == home + "/auth.json")
+        #expect(copy["kind"] as? String == "api_key")
+        let digest = try runProcess("/usr/bin/sha256sum", [], environment: [:], stdin: .text(key)).out.prefix(16)
+        #expect(copy["fingerprint"] as? String == String(digest))
+        #expect(copy["problem"] is NSNull)
+
+        try "not json".write(toFile: home + "/auth.json", atomically: true, encoding: .utf8)
+        let damaged = try helper(["status"], in: sandbox, environment: ["CODEX_HOME": home])
+        #expect(damaged.out.contains("\(home)/auth.json: present, not a Codex auth record"), "\(damaged.out)")
+
+        try #require(try helper(["logout"], in: sandbox, environment: ["CODEX_HOME": home]).status == 0)
+        let after = try helper(["status"], in: sandbox, environment: ["CODEX_HOME": home])
+        #expect(!after.out.contains("Plaintext"), "\(after.out)")
     }
 }
 
