@@ -43,7 +43,7 @@ struct AutomationTests {
         #expect(!result.err.contains(token))
 
         // An API key goes into CODEX_API_KEY instead.
-        let key = "sk-proj-" + UUID().uuidString
+        let key = TestTokens.apiKey()
         try #require(try helper(["login", "--with-api-key"], in: sandbox, stdin: .text(key), environment: env).status == 0)
         let apiKey = parseEnvironment(try helper(["exec", "--", "env", "-0"], in: sandbox, environment: env).stdout)
         #expect(apiKey["CODEX_API_KEY"] == key)

@@ -42,7 +42,7 @@ struct CommandLineTests {
     ])
     func aCredentialOnTheCommandLineIsNotRepeated(_ arguments: [String]) throws {
         let sandbox = try KeyringSandbox(.none)
-        for token in [TestTokens.personal(), "sk-proj-" + String(repeating: "k", count: 40)] {
+        for token in [TestTokens.personal(), TestTokens.apiKey()] {
             let result = try helper(arguments.map { $0 == "TOKEN" ? token : $0 }, in: sandbox)
             #expect(result.status == 64, "\(result)")
             #expect(!result.err.contains(token) && !result.out.contains(token), "\(result)")

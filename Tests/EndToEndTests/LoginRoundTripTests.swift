@@ -88,7 +88,7 @@ struct LoginRoundTripTests {
         #expect(get.out.contains("kind=agent_identity\ntoken=\(jwt)\n"))
         #expect(get.out.contains("expires_at=2100-01-01T00:00:00Z\n"))
 
-        let key = "sk-proj-" + UUID().uuidString
+        let key = TestTokens.apiKey()
         let apiKey = try helper(["login", "--with-api-key", "--codex-home", home], in: sandbox, stdin: .text(key))
         #expect(apiKey.status == 0, "\(apiKey)")
         items = try sandbox.codexItems()

@@ -296,7 +296,7 @@ struct StatusJSONTests {
     @Test func aPlaintextAuthJSONIsReportedInTextAndJSON() throws {
         let sandbox = try KeyringSandbox()
         let home = try sandbox.makeCodexHome()
-        let key = "sk-proj-" + TestTokens.personal().dropFirst(3)
+        let key = TestTokens.apiKey()
         // As Codex writes it: pretty-printed, two-space indentation, no trailing newline.
         try "{\n  \"auth_mode\": \"apikey\",\n  \"OPENAI_API_KEY\": \"\(key)\"\n}"
             .write(toFile: home + "/auth.json", atomically: true, encoding: .utf8)

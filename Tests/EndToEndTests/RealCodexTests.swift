@@ -27,12 +27,6 @@ func codex(_ arguments: [String], in sandbox: KeyringSandbox, home: String, stor
     return result
 }
 
-/// A random Platform API key (Codex's `login --with-api-key` takes one without asking the network).
-func randomAPIKey() -> String {
-    "sk-proj-" + (0..<40).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
-        .map(String.init).joined()
-}
-
 /// An agent-identity JWT with every claim Codex 0.163.0 decodes (its AgentIdentityJwtClaims; one missing and Codex
 /// reports "agent identity JWT payload is not valid JSON"), and a key id in its header. Not signed: Codex then asks
 /// the network for the workspace's keys, which the proxy refuses.
@@ -55,7 +49,7 @@ struct RealCodexTests {
         let home = try sandbox.makeCodexHome()
         let env = ["CODEX_HOME": home]
 
-        let key = randomAPIKey()
+        let key = TestTokens.apiKey()
         let login = try helper(["login", "--with-api-key"], in: sandbox, stdin: .text(key), environment: env)
         try #require(login.status == 0, "\(login)")
         for store in ["keyring", "auto"] {
@@ -104,7 +98,7 @@ struct RealCodexTests {
         let account = try codexAccount(home)
         let env = ["CODEX_HOME": home]
 
-        let key = randomAPIKey()
+        let key = TestTokens.apiKey()
         let login = try codex(["login", "--with-api-key"], in: sandbox, home: home, stdin: .text(key))
         try #require(login.status == 0, "\(login)")
         #expect(!FileManager.default.fileExists(atPath: home + "/auth.json"))
@@ -143,7 +137,7 @@ struct RealCodexTests {
 
         // Codex writes over the helper's item: it replaces the secret alone, and the helper's metadata (the token's
         // kind and fingerprint) stays behind, stale; the helper goes by the record.
-        let key2 = randomAPIKey()
+        let key2 = TestTokens.apiKey()
         let overwrite = try codex(["login", "--with-api-key"], in: sandbox, home: home, stdin: .text(key2))
         try #require(overwrite.status == 0, "\(overwrite)")
         items = try sandbox.codexItems()

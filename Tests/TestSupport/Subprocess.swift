@@ -326,8 +326,13 @@ public enum TestTokens {
     }
 
     /// A random personal access token, distinct per call, so that a leak is attributable.
-    public static func personal() -> String {
-        "at-" + (0..<40).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
+    public static func personal() -> String { "at-" + randomCharacters(40) }
+
+    /// A random Platform API key (`sk-proj-…`), distinct per call.
+    public static func apiKey() -> String { "sk-proj-" + randomCharacters(40) }
+
+    private static func randomCharacters(_ count: Int) -> String {
+        (0..<count).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! }
             .map(String.init).joined()
     }
 }
