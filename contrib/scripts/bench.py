@@ -255,23 +255,26 @@ def main():
     for name, values in bursts.items():
         print(f"  {name:30} {ms(statistics.median(values))} ms")
 
-    def ratio(name):
-        case = next(c for c in cases + list(erase_results.values()) if c.name == name)
-        return statistics.median(case.times) / base
+    def median(name):
+        """The median wall time of the case (timed or erase) with that name."""
+        return statistics.median(next(c for c in cases + list(erase_results.values()) if c.name == name).times)
 
-    git_store = statistics.median(next(c for c in cases if c.name == "git-credential-libsecret store").times)
-    git_erase = statistics.median(erase_results["git-credential-libsecret erase"].times)
+    def ratio(name):
+        return median(name) / base
+
+    git_store = median("git-credential-libsecret store")
+    git_erase = median("git-credential-libsecret erase")
     helper_get = next(c for c in cases if c.name == "codex-credential-helper get (keyring)")
-    git_get = statistics.median(next(c for c in cases if c.name == "git-credential-libsecret get").times)
+    helper_store = median("codex-credential-helper store (keyring)")
+    helper_erase = median("codex-credential-helper erase (keyring)")
+    git_get = median("git-credential-libsecret get")
     print("\nTargets:")
     targets = [
         ("keyring get <= 1.0x git-credential-libsecret get", statistics.median(helper_get.times) / git_get, 1.0),
         ("keyring get <= 1.05x secret-tool lookup", ratio("codex-credential-helper get (keyring)"), 1.05),
         ("keyring get peak RSS <= 1.3x secret-tool's", statistics.median(helper_get.rss) / base_rss, 1.3),
-        ("store <= 1.0x git-credential-libsecret store",
-         statistics.median(next(c for c in cases if c.name.startswith("codex-credential-helper store")).times) / git_store, 1.0),
-        ("erase <= 1.0x git-credential-libsecret erase",
-         statistics.median(erase_results["codex-credential-helper erase (keyring)"].times) / git_erase, 1.0),
+        ("store <= 1.0x git-credential-libsecret store", helper_store / git_store, 1.0),
+        ("erase <= 1.0x git-credential-libsecret erase", helper_erase / git_erase, 1.0),
         ("file get (key file) <= 0.4x secret-tool lookup", ratio("codex-credential-helper get (file, key file)"), 0.4),
         ("50 concurrent gets <= git-credential-libsecret's",
          statistics.median(bursts["codex-credential-helper"]) / statistics.median(bursts["git-credential-libsecret"]), 1.0),
@@ -288,14 +291,12 @@ def main():
               f"{swift_rss / statistics.median(c_floor.rss):.2f} x the C program's RSS and {swift_rss / base_rss:.2f} x "
               f"secret-tool's; the helper's keyring get ran {statistics.median(helper_get.times) / swift_time:.2f} x "
               f"that Swift program's time at {statistics.median(helper_get.rss) / swift_rss:.2f} x its RSS.")
-        median = lambda name: statistics.median(next(c for c in cases + list(erase_results.values()) if c.name == name).times)
-        helper_store = median("codex-credential-helper store (keyring)")
-        helper_erase = median("codex-credential-helper erase (keyring)")
-        for verb, git_time, helper_time in (("store", git_store, helper_store), ("clear", git_erase, helper_erase)):
+        for verb, command, git_time, helper_time in (("store", "store", git_store, helper_store),
+                                                     ("clear", "erase", git_erase, helper_erase)):
             c_time, swift_time = median(f"smallest C libsecret {verb}"), median(f"smallest Swift libsecret {verb}")
             print(f"       its {verb} (git's helper's call) ran {swift_time / c_time:.2f} x the C program's and "
-                  f"{swift_time / git_time:.2f} x git-credential-libsecret {'store' if verb == 'store' else 'erase'}; "
-                  f"the helper's {'store' if verb == 'store' else 'erase'} ran {helper_time / swift_time:.2f} x it.")
+                  f"{swift_time / git_time:.2f} x git-credential-libsecret {command}; "
+                  f"the helper's {command} ran {helper_time / swift_time:.2f} x it.")
     same = next(c for c in cases if c.name == f"get (keyring) [{CONTROL}]")
     print(f"\nNoise: the same build from a second copy ran the keyring get in "
           f"{statistics.median(same.times) / statistics.median(helper_get.times):.3f} x the first copy's time.")
